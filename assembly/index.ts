@@ -1,0 +1,4 @@
+// The core module's exports. Everything the host may call is re-exported from assembly/abi; the
+// host side of this contract is bindings/exports.ts.
+export { heapTop, memoryPages } from "./abi/memory";
+export { wireCheck, wireInputAt } from "./abi/wire_check";

@@ -1,0 +1,4 @@
+// The typed contract between host and core. The host imports from here and nowhere else in core.
+export * from './errno.js';
+export * from './exports.js';
+export * from './load.js';

@@ -1,0 +1,18 @@
+// Bundles the host for Node (ESM) and the browser with esbuild. The release wasm is inlined as
+// bytes, so neither bundle needs to locate a file at run time.
+import { build } from 'esbuild';
+
+const common = {
+  entryPoints: ['host/index.ts'],
+  bundle: true,
+  format: 'esm',
+  sourcemap: true,
+  target: 'es2022',
+  loader: { '.wasm': 'binary' },
+  logLevel: 'warning',
+};
+
+await Promise.all([
+  build({ ...common, platform: 'node', outfile: 'build/node/wasmnet.js' }),
+  build({ ...common, platform: 'browser', outfile: 'build/browser/wasmnet.js', external: ['node:*'] }),
+]);
