@@ -2,48 +2,11 @@
 // are Linux's (asm-generic/errno-base.h, errno.h) so that a trace reads like strace output, and the
 // names are the `code` strings Node puts on its errors.
 
-export const Errno = {
-  EPERM: 1,
-  ENOENT: 2,
-  EINTR: 4,
-  EIO: 5,
-  EBADF: 9,
-  EAGAIN: 11,
-  ENOMEM: 12,
-  EACCES: 13,
-  EFAULT: 14,
-  EBUSY: 16,
-  EEXIST: 17,
-  EINVAL: 22,
-  EMFILE: 24,
-  ENOSPC: 28,
-  EPIPE: 32,
-  ERANGE: 34,
-  ENOSYS: 38,
-  ENOTSOCK: 88,
-  EDESTADDRREQ: 89,
-  EMSGSIZE: 90,
-  EPROTOTYPE: 91,
-  ENOPROTOOPT: 92,
-  EPROTONOSUPPORT: 93,
-  EOPNOTSUPP: 95,
-  EAFNOSUPPORT: 97,
-  EADDRINUSE: 98,
-  EADDRNOTAVAIL: 99,
-  ENETDOWN: 100,
-  ENETUNREACH: 101,
-  ECONNABORTED: 103,
-  ECONNRESET: 104,
-  ENOBUFS: 105,
-  EISCONN: 106,
-  ENOTCONN: 107,
-  ETIMEDOUT: 110,
-  ECONNREFUSED: 111,
-  EHOSTDOWN: 112,
-  EHOSTUNREACH: 113,
-  EALREADY: 114,
-  EINPROGRESS: 115,
-} as const;
+import * as errnoValues from './errno_values.js';
+
+/** Every errno the core can return, by name. */
+export const Errno = { ...errnoValues } as const;
+
 
 export type ErrnoName = keyof typeof Errno;
 

@@ -17,7 +17,39 @@ export interface CoreExports {
   wireCheck(format: number, ptr: number, len: number, flags: number): number;
   /** An address where `len` bytes end exactly at the end of memory (fuzz inputs go there). */
   wireInputAt(len: number): number;
+
+  /** Where the host writes the config (layout.ts "Config block") before init. */
+  configBlock(): number;
+  /** Allocates every pool from the config: 0, -EALREADY or -EINVAL. */
+  init(): number;
+  /** Where init recorded every region (layout.ts "Layout table"); 0 before init. */
+  layoutTable(): number;
+  /** Runs the stack at `nowMicros`; returns the next deadline in microseconds (NO_DEADLINE: none). */
+  poll(nowMicros: bigint): bigint;
+
+  /** A socket of kind SOCKET_KIND_UDP or SOCKET_KIND_ICMP: handle or -errno (EMFILE when full). */
+  socketOpen(kind: number): number;
+  socketBind(handle: number, address: number, port: number): number;
+  socketConnect(handle: number, address: number, port: number): number;
+  socketDisconnect(handle: number): number;
+  /** Sends `len` bytes from the I/O area (ICMP: `port` is the echo sequence number). */
+  socketSend(handle: number, address: number, port: number, len: number): number;
+  /** Address of the oldest datagram's payload (result block: source, port, length) or -EAGAIN. */
+  socketRecv(handle: number): number;
+  socketRecvDone(handle: number): number;
+  socketError(handle: number): number;
+  socketSetOption(handle: number, option: number, value: number): number;
+  socketClose(handle: number): number;
+  socketCapacity(): number;
+  /** Describes slot `index` in the result block; its handle, or 0 when free. */
+  socketInfo(index: number): number;
+  udpMaxPayload(): number;
 }
+
+/** poll's "no deadline" (i64 max). */
+export const NO_DEADLINE = 0x7fff_ffff_ffff_ffffn;
+/** socketSetOption options (assembly/socket/table.ts). */
+export const SocketOption = { Broadcast: 1 } as const;
 
 /** Formats `wireCheck` understands (must match assembly/abi/wire_check.ts). */
 export const WireFormat = {

@@ -2,3 +2,5 @@
 export * from './errno.js';
 export * from './exports.js';
 export * from './load.js';
+export * from './stats.js';
+export * as layout from './layout.js';

@@ -4,3 +4,22 @@ export {
   WIRE_CHECK_VERIFY_CHECKSUMS,
 } from '../bindings/index.js';
 export type { CoreExports, CoreSource, ErrnoName, WireFormatName } from '../bindings/index.js';
+export { Stack } from './stack.js';
+export type { StackOptions, StackLimits, StackReport, SocketReport } from './stack.js';
+export { Socket as DgramSocket } from './dgram.js';
+export type { RemoteInfo, AddressInfo } from './dgram.js';
+export type { PingOptions, PingResult } from './ping.js';
+export { parseIpv4, formatIpv4, isIpv4 } from './address.js';
+export { RealClock, VirtualClock, sameClock } from './clock.js';
+export type { Clock, TimerHandle, RealClockOptions } from './clock.js';
+export { ETHERNET_HEADER_BYTES, formatMac } from './devices/endpoint.js';
+export type { LinkEndpoint } from './devices/endpoint.js';
+export { Random } from './devices/random.js';
+export { MemoryLink } from './devices/memory-link.js';
+export type { MemoryLinkOptions, LinkImpairments, LinkDirectionStats, MemoryLinkStats } from './devices/memory-link.js';
+export { Switch, SwitchPort } from './devices/switch.js';
+export type { SwitchOptions, SwitchStats, SwitchPortStats, SwitchTableEntry, SwitchNetwork } from './devices/switch.js';
+export { FramePort } from './devices/frame-port.js';
+export type { FramePortOptions, FramePortStats } from './devices/frame-port.js';
+export { PcapWriter, PCAP_MAGIC, LINKTYPE_ETHERNET } from './devices/pcap.js';
+export type { PcapSink, PcapWriterOptions, PcapTap } from './devices/pcap.js';

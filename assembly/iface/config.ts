@@ -1,0 +1,129 @@
+// The stack's limits and addresses, read once from the config block the host filled before init.
+// A zero field means "use the default"; an impossible value makes init fail with EINVAL and
+// allocate nothing.
+
+import {
+  CONFIG_MAX_SOCKETS, CONFIG_UDP_RX_DATAGRAMS, CONFIG_UDP_RX_BYTES, CONFIG_NEIGHBOURS,
+  CONFIG_NEIGHBOUR_PENDING, CONFIG_NEIGHBOUR_LIFETIME_MS, CONFIG_ARP_RETRY_MS, CONFIG_ARP_MAX_REQUESTS,
+  CONFIG_RX_QUEUE_SIZE, CONFIG_TX_QUEUE_SIZE, CONFIG_MTU, CONFIG_EVENT_RING_SIZE,
+  CONFIG_LOOPBACK_FRAMES, CONFIG_FLAGS, CONFIG_SEED, CONFIG_MAC, CONFIG_GATEWAY,
+  CONFIG_ADDRESS_COUNT, CONFIG_ADDRESSES, CONFIG_ADDRESS_STRIDE, CONFIG_MAX_ADDRESSES,
+  CONFIG_UDP_TX_BYTES, CONFIG_PORT_UNREACHABLE_PER_SECOND, VIRTQ_MAX_SIZE,
+} from "../../bindings/layout";
+import { readMac } from "../wire/bytes";
+import { IPV4_MIN_MTU } from "../wire/ipv4";
+import { MICROS_PER_MILLI } from "../time";
+
+const DEFAULT_MAX_SOCKETS: u32 = 64;
+const DEFAULT_UDP_RX_DATAGRAMS: u32 = 64;
+const DEFAULT_UDP_RX_BYTES: u32 = 64 * 1024;
+const DEFAULT_NEIGHBOURS: u32 = 64;
+/** RFC 1122 2.3.2.2 asks for at least one queued packet per unresolved neighbour. */
+const DEFAULT_NEIGHBOUR_PENDING: u32 = 4;
+const DEFAULT_NEIGHBOUR_LIFETIME_MS: u32 = 60_000;
+/** RFC 1122 2.3.2.1: no more than one ARP request per second per destination. */
+const DEFAULT_ARP_RETRY_MS: u32 = 1_000;
+const DEFAULT_ARP_MAX_REQUESTS: u32 = 3;
+const DEFAULT_QUEUE_SIZE: u32 = 256;
+const DEFAULT_MTU: u32 = 1500;
+const DEFAULT_EVENT_RING_SIZE: u32 = 1024;
+const DEFAULT_LOOPBACK_FRAMES: u32 = 64;
+const DEFAULT_PORT_UNREACHABLE_PER_SECOND: u32 = 1000;
+
+/** Upper bounds that keep every size computation far from overflow. */
+const MAX_SOCKETS_LIMIT: u32 = 65535;
+const MAX_MTU: u32 = 65535 - 14;
+const MAX_SOCKET_BUFFER: u32 = 64 * 1024 * 1024;
+const MAX_TABLE: u32 = 1 << 16;
+const MAX_DURATION_MS: u32 = 24 * 3600 * 1000;
+
+@inline function orDefault(value: u32, fallback: u32): u32 {
+  return value == 0 ? fallback : value;
+}
+
+export class Config {
+  maxSockets: i32 = 0;
+  udpRxDatagrams: i32 = 0;
+  udpRxBytes: i32 = 0;
+  udpTxBytes: i32 = 0;
+  neighbours: i32 = 0;
+  neighbourPending: i32 = 0;
+  neighbourLifetime: i64 = 0;
+  arpRetry: i64 = 0;
+  arpMaxRequests: i32 = 0;
+  rxQueueSize: i32 = 0;
+  txQueueSize: i32 = 0;
+  mtu: i32 = 0;
+  eventRingSize: i32 = 0;
+  loopbackFrames: i32 = 0;
+  flags: u32 = 0;
+  seed: u64 = 0;
+  mac: u64 = 0;
+  gateway: u32 = 0;
+  addressCount: i32 = 0;
+  addresses: StaticArray<u32> = new StaticArray<u32>(CONFIG_MAX_ADDRESSES);
+  prefixLengths: StaticArray<u8> = new StaticArray<u8>(CONFIG_MAX_ADDRESSES);
+  portUnreachablePerSecond: i32 = 0;
+
+  /** Reads and validates the block at `ptr`; returns false (nothing changed elsewhere) if invalid. */
+  read(ptr: usize): bool {
+    const sockets = orDefault(load<u32>(ptr + CONFIG_MAX_SOCKETS), DEFAULT_MAX_SOCKETS);
+    const rxDatagrams = orDefault(load<u32>(ptr + CONFIG_UDP_RX_DATAGRAMS), DEFAULT_UDP_RX_DATAGRAMS);
+    const rxBytes = orDefault(load<u32>(ptr + CONFIG_UDP_RX_BYTES), DEFAULT_UDP_RX_BYTES);
+    const txBytes = load<u32>(ptr + CONFIG_UDP_TX_BYTES);
+    const neighbours = orDefault(load<u32>(ptr + CONFIG_NEIGHBOURS), DEFAULT_NEIGHBOURS);
+    const pending = orDefault(load<u32>(ptr + CONFIG_NEIGHBOUR_PENDING), DEFAULT_NEIGHBOUR_PENDING);
+    const lifetimeMs = orDefault(load<u32>(ptr + CONFIG_NEIGHBOUR_LIFETIME_MS), DEFAULT_NEIGHBOUR_LIFETIME_MS);
+    const retryMs = orDefault(load<u32>(ptr + CONFIG_ARP_RETRY_MS), DEFAULT_ARP_RETRY_MS);
+    const maxRequests = orDefault(load<u32>(ptr + CONFIG_ARP_MAX_REQUESTS), DEFAULT_ARP_MAX_REQUESTS);
+    const rxQueue = orDefault(load<u32>(ptr + CONFIG_RX_QUEUE_SIZE), DEFAULT_QUEUE_SIZE);
+    const txQueue = orDefault(load<u32>(ptr + CONFIG_TX_QUEUE_SIZE), DEFAULT_QUEUE_SIZE);
+    const mtu = orDefault(load<u32>(ptr + CONFIG_MTU), DEFAULT_MTU);
+    const events = orDefault(load<u32>(ptr + CONFIG_EVENT_RING_SIZE), DEFAULT_EVENT_RING_SIZE);
+    const loopback = orDefault(load<u32>(ptr + CONFIG_LOOPBACK_FRAMES), DEFAULT_LOOPBACK_FRAMES);
+    const unreachable = orDefault(load<u32>(ptr + CONFIG_PORT_UNREACHABLE_PER_SECOND), DEFAULT_PORT_UNREACHABLE_PER_SECOND);
+    const count = load<u32>(ptr + CONFIG_ADDRESS_COUNT);
+
+    if (sockets > MAX_SOCKETS_LIMIT || rxDatagrams > MAX_TABLE || rxBytes > MAX_SOCKET_BUFFER) return false;
+    if (txBytes > MAX_SOCKET_BUFFER || neighbours > MAX_TABLE || pending > MAX_TABLE) return false;
+    if (lifetimeMs > MAX_DURATION_MS || retryMs > MAX_DURATION_MS || maxRequests > MAX_TABLE) return false;
+    if (!isQueueSize(rxQueue) || !isQueueSize(txQueue)) return false;
+    if (mtu < <u32>IPV4_MIN_MTU || mtu > MAX_MTU) return false;
+    if (events > MAX_TABLE || loopback > MAX_TABLE || unreachable > MAX_TABLE) return false;
+    if (count > <u32>CONFIG_MAX_ADDRESSES) return false;
+    for (let i: u32 = 0; i < count; i++) {
+      if (load<u32>(ptr + CONFIG_ADDRESSES + i * CONFIG_ADDRESS_STRIDE + 4) > 32) return false;
+    }
+
+    this.maxSockets = <i32>sockets;
+    this.udpRxDatagrams = <i32>rxDatagrams;
+    this.udpRxBytes = <i32>rxBytes;
+    this.udpTxBytes = <i32>txBytes;
+    this.neighbours = <i32>neighbours;
+    this.neighbourPending = <i32>pending;
+    this.neighbourLifetime = <i64>lifetimeMs * MICROS_PER_MILLI;
+    this.arpRetry = <i64>retryMs * MICROS_PER_MILLI;
+    this.arpMaxRequests = <i32>maxRequests;
+    this.rxQueueSize = <i32>rxQueue;
+    this.txQueueSize = <i32>txQueue;
+    this.mtu = <i32>mtu;
+    this.eventRingSize = <i32>events;
+    this.loopbackFrames = <i32>loopback;
+    this.portUnreachablePerSecond = <i32>unreachable;
+    this.flags = load<u32>(ptr + CONFIG_FLAGS);
+    this.seed = load<u64>(ptr + CONFIG_SEED);
+    this.mac = readMac(ptr + CONFIG_MAC);
+    this.gateway = load<u32>(ptr + CONFIG_GATEWAY);
+    this.addressCount = <i32>count;
+    for (let i: u32 = 0; i < count; i++) {
+      const at = ptr + CONFIG_ADDRESSES + i * CONFIG_ADDRESS_STRIDE;
+      unchecked(this.addresses[i] = load<u32>(at));
+      unchecked(this.prefixLengths[i] = <u8>load<u32>(at + 4));
+    }
+    return true;
+  }
+}
+
+function isQueueSize(n: u32): bool {
+  return n >= 2 && n <= <u32>VIRTQ_MAX_SIZE && (n & (n - 1)) == 0;
+}

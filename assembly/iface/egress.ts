@@ -1,0 +1,220 @@
+// Everything the stack sends leaves through here: IPv4 and Ethernet headers are added, then the
+// frame goes to the loopback ring (our own addresses), to the device's transmit queue (neighbour
+// known), or to the neighbour cache to wait for ARP. A full transmit queue is reported to the
+// caller as ENOBUFS and counted, never dropped silently.
+//
+// Callers build the transport payload in place at `payloadPtr` of a workspace (one for data, one
+// for control messages so an answer can be built while a received frame is still in use).
+//
+//   workspace: [virtio_net_hdr 12][ethernet 14][ipv4 20][transport header + payload ...]
+
+import {
+  VIRTIO_NET_HDR_BYTES, STAT_TX_FRAMES, STAT_TX_BYTES, STAT_TX_QUEUE_FULL, STAT_LOOPBACK_FRAMES,
+  STAT_LOOPBACK_QUEUE_FULL, STAT_IP_DROP_NO_ROUTE, STAT_ARP_REQUESTS_SENT,
+} from "../../bindings/layout";
+import * as Errno from "../../bindings/errno_values";
+import { ETHERNET_HEADER_LEN, ETHERNET_MIN_FRAME_LEN, EthernetRepr, EtherType } from "../wire/ethernet";
+import { IPV4_HEADER_LEN, IPV4_DEFAULT_TTL, Ipv4Repr } from "../wire/ipv4";
+import { ArpRepr, ArpOperation } from "../wire/arp";
+import { MAC_BROADCAST } from "../wire/bytes";
+import { Virtqueue, NO_DESCRIPTOR } from "../storage/virtqueue";
+import { Interface, NO_ROUTE } from "./interface";
+import { Loopback } from "./loopback";
+import { NeighborCache, NO_MAC } from "./neighbor_cache";
+import { count, countBy } from "./stats";
+
+/** Offset of the Ethernet header inside a workspace (after the virtio_net_hdr). */
+const FRAME_OFFSET: usize = VIRTIO_NET_HDR_BYTES;
+const IP_OFFSET: usize = FRAME_OFFSET + ETHERNET_HEADER_LEN;
+const PAYLOAD_OFFSET: usize = IP_OFFSET + IPV4_HEADER_LEN;
+
+export class Workspace {
+  readonly ptr: usize;
+  readonly bytes: i32;
+  constructor(bytes: i32) {
+    this.bytes = bytes;
+    this.ptr = heap.alloc(<usize>bytes);
+  }
+  @inline get framePtr(): usize { return this.ptr + FRAME_OFFSET; }
+  @inline get ipPtr(): usize { return this.ptr + IP_OFFSET; }
+  /** Where the transport header goes. */
+  @inline get payloadPtr(): usize { return this.ptr + PAYLOAD_OFFSET; }
+}
+
+export class Egress {
+  readonly data: Workspace;
+  readonly control: Workspace;
+  readonly mtu: i32;
+  private readonly ip: Ipv4Repr = new Ipv4Repr();
+  private readonly eth: EthernetRepr = new EthernetRepr();
+  private readonly arp: ArpRepr = new ArpRepr();
+  private ident: u16;
+
+  constructor(
+    readonly iface: Interface,
+    readonly tx: Virtqueue,
+    readonly loopback: Loopback,
+    readonly neighbours: NeighborCache,
+    mtu: i32,
+    firstIdent: u16,
+  ) {
+    this.mtu = mtu;
+    const bytes = VIRTIO_NET_HDR_BYTES + ETHERNET_HEADER_LEN + mtu;
+    this.data = new Workspace(bytes);
+    this.control = new Workspace(bytes);
+    this.ident = firstIdent;
+  }
+
+  /** Largest transport segment (header + payload) one IPv4 packet can carry without fragments. */
+  @inline get maxTransportLen(): i32 {
+    return this.mtu - IPV4_HEADER_LEN;
+  }
+
+  /**
+   * Sends the transport segment of `transportLen` bytes already written at ws.payloadPtr, from
+   * src to dst. Returns 0 when sent or queued for ARP, or a negative errno.
+   */
+  sendIp(ws: Workspace, src: u32, dst: u32, protocol: u8, transportLen: i32, now: i64): i32 {
+    if (transportLen < 0 || transportLen > this.maxTransportLen) return -Errno.EMSGSIZE;
+    const ip = this.ip;
+    ip.src = src;
+    ip.dst = dst;
+    ip.protocol = protocol;
+    ip.ttl = IPV4_DEFAULT_TTL;
+    ip.ident = this.ident++;
+    // Never fragmented by us: DF as Linux sets it with path MTU discovery (RFC 1191).
+    ip.dontFragment = true;
+    ip.moreFragments = false;
+    ip.fragmentOffset = 0;
+    ip.payloadLen = transportLen;
+    ip.emit(ws.ipPtr, IPV4_HEADER_LEN);
+    const frameLen = ETHERNET_HEADER_LEN + IPV4_HEADER_LEN + transportLen;
+
+    if (this.iface.isOwn(dst)) {
+      this.writeEthernet(ws.framePtr, this.iface.mac, EtherType.IPV4);
+      if (!this.loopback.push(ws.framePtr, frameLen)) {
+        count(STAT_LOOPBACK_QUEUE_FULL);
+        return -Errno.ENOBUFS;
+      }
+      count(STAT_LOOPBACK_FRAMES);
+      return 0;
+    }
+    const hop = this.iface.nextHop(dst);
+    if (hop == NO_ROUTE) {
+      count(STAT_IP_DROP_NO_ROUTE);
+      return -Errno.ENETUNREACH;
+    }
+    if (this.iface.isBroadcast(hop)) {
+      this.writeEthernet(ws.framePtr, MAC_BROADCAST, EtherType.IPV4);
+      return this.transmit(ws.framePtr, frameLen);
+    }
+    const mac = this.neighbours.lookup(hop, now);
+    if (mac == NO_MAC) {
+      // Waits in the neighbour cache; the ARP request goes out from poll's timer step at once.
+      this.writeEthernet(ws.framePtr, 0, EtherType.IPV4);
+      const r = this.neighbours.enqueue(hop, ws.framePtr, frameLen, now);
+      return r < 0 ? -Errno.EMSGSIZE : 0;
+    }
+    this.writeEthernet(ws.framePtr, mac, EtherType.IPV4);
+    return this.transmit(ws.framePtr, frameLen);
+  }
+
+  private writeEthernet(framePtr: usize, dst: u64, etherType: u16): void {
+    const eth = this.eth;
+    eth.dst = dst;
+    eth.src = this.iface.mac;
+    eth.etherType = etherType;
+    eth.emit(framePtr, ETHERNET_HEADER_LEN);
+  }
+
+  /**
+   * Copies a finished frame into a transmit descriptor (padding it to the Ethernet minimum) and
+   * offers it to the device. ENOBUFS when the queue is full.
+   */
+  transmit(framePtr: usize, frameLen: i32): i32 {
+    const id = this.tx.acquire();
+    if (id == NO_DESCRIPTOR) {
+      count(STAT_TX_QUEUE_FULL);
+      return -Errno.ENOBUFS;
+    }
+    const buffer = this.tx.bufferOf(id);
+    memory.fill(buffer, 0, VIRTIO_NET_HDR_BYTES);
+    memory.copy(buffer + VIRTIO_NET_HDR_BYTES, framePtr, <usize>frameLen);
+    let wireLen = frameLen;
+    if (wireLen < ETHERNET_MIN_FRAME_LEN) {
+      memory.fill(buffer + VIRTIO_NET_HDR_BYTES + <usize>wireLen, 0, <usize>(ETHERNET_MIN_FRAME_LEN - wireLen));
+      wireLen = ETHERNET_MIN_FRAME_LEN;
+    }
+    this.tx.submit(id, VIRTIO_NET_HDR_BYTES + wireLen);
+    count(STAT_TX_FRAMES);
+    countBy(STAT_TX_BYTES, <u32>wireLen);
+    return 0;
+  }
+
+  /** Broadcasts an ARP request for `target` (RFC 826). */
+  sendArpRequest(target: u32): i32 {
+    const arp = this.arp;
+    arp.operation = ArpOperation.REQUEST;
+    arp.senderMac = this.iface.mac;
+    arp.senderIp = this.iface.sourceFor(target);
+    arp.targetMac = 0;
+    arp.targetIp = target;
+    count(STAT_ARP_REQUESTS_SENT);
+    return this.sendArp(MAC_BROADCAST);
+  }
+
+  /** Answers an ARP request for one of our addresses, unicast to the asker (RFC 826). */
+  sendArpReply(ourIp: u32, askerMac: u64, askerIp: u32): i32 {
+    const arp = this.arp;
+    arp.operation = ArpOperation.REPLY;
+    arp.senderMac = this.iface.mac;
+    arp.senderIp = ourIp;
+    arp.targetMac = askerMac;
+    arp.targetIp = askerIp;
+    return this.sendArp(askerMac);
+  }
+
+  private sendArp(dstMac: u64): i32 {
+    const frame = this.control.framePtr;
+    this.writeEthernet(frame, dstMac, EtherType.ARP);
+    const len = this.arp.emit(frame + ETHERNET_HEADER_LEN, this.control.bytes - <i32>FRAME_OFFSET - ETHERNET_HEADER_LEN);
+    return this.transmit(frame, ETHERNET_HEADER_LEN + len);
+  }
+
+  /**
+   * Sends frames that waited for ARP and whose neighbour is now known. Stops (keeping the rest
+   * queued) when the transmit queue is full.
+   */
+  flushResolved(now: i64): void {
+    const cache = this.neighbours;
+    let ip = cache.nextReady();
+    while (ip != 0) {
+      const mac = cache.lookup(ip, now);
+      const n = cache.readyCount(ip);
+      let sent = 0;
+      if (mac != NO_MAC) {
+        for (; sent < n; sent++) {
+          const frame = cache.readyFramePtr(ip, sent);
+          const eth = this.eth;
+          eth.dst = mac;
+          eth.src = this.iface.mac;
+          eth.etherType = EtherType.IPV4;
+          eth.emit(frame, ETHERNET_HEADER_LEN);
+          if (this.transmit(frame, cache.readyFrameLen(ip, sent)) < 0) break;
+        }
+      }
+      cache.consumeReady(ip, sent);
+      if (sent < n) return;
+      ip = cache.nextReady();
+    }
+  }
+
+  /** Sends the ARP requests the neighbour cache says are due. */
+  sendDueRequests(now: i64): void {
+    let ip = this.neighbours.dueRequest(now);
+    while (ip != 0) {
+      this.sendArpRequest(ip);
+      ip = this.neighbours.dueRequest(now);
+    }
+  }
+}

@@ -1,0 +1,120 @@
+// A socket's receive queue of whole datagrams, bounded both in datagrams and in bytes (like
+// SO_RCVBUF on Linux, plus a count so tiny datagrams cannot pin a huge number of records).
+// Records never wrap: a datagram's payload is always contiguous, so the host copies it out of the
+// core's memory in one step.
+//
+//   storage (capacity bytes)
+//   +-----------------------+-----------------------+----------+------------------+
+//   | record: hdr | payload | record: hdr | payload | (unused) | ...              |
+//   +-----------------------+-----------------------+----------+------------------+
+//   hdr (16 bytes): total record length u32 (0 = wrap marker: continue at offset 0),
+//                   source address u32, source port u32, payload length u32
+//   Records are 8-byte aligned.
+
+const HDR_RECORD_LEN: usize = 0;
+const HDR_ADDRESS: usize = 4;
+const HDR_PORT: usize = 8;
+const HDR_PAYLOAD_LEN: usize = 12;
+export const DATAGRAM_HEADER_BYTES: i32 = 16;
+const RECORD_ALIGN: i32 = 8;
+/** A record length of zero tells the reader to continue at the start of the storage. */
+const WRAP_MARKER: u32 = 0;
+
+@inline function recordLen(payload: i32): i32 {
+  return (DATAGRAM_HEADER_BYTES + payload + RECORD_ALIGN - 1) & ~(RECORD_ALIGN - 1);
+}
+
+export class DatagramQueue {
+  readonly storage: usize;
+  readonly capacity: i32;
+  readonly maxDatagrams: i32;
+  private head: i32 = 0;
+  private tail: i32 = 0;
+  count: i32 = 0;
+  /** Payload bytes queued (what FIONREAD-style queries report). */
+  payloadBytes: i32 = 0;
+
+  constructor(capacityBytes: i32, maxDatagrams: i32) {
+    this.capacity = (capacityBytes + RECORD_ALIGN - 1) & ~(RECORD_ALIGN - 1);
+    this.maxDatagrams = maxDatagrams;
+    this.storage = heap.alloc(<usize>this.capacity);
+  }
+
+  clear(): void {
+    this.head = 0;
+    this.tail = 0;
+    this.count = 0;
+    this.payloadBytes = 0;
+  }
+
+  /** Largest payload that can ever be queued (when the queue is empty). */
+  get maxPayload(): i32 {
+    return this.capacity - DATAGRAM_HEADER_BYTES;
+  }
+
+  /**
+   * Copies a datagram in. Returns false (queue unchanged) when the count or the bytes are used up;
+   * the caller counts the drop.
+   */
+  push(address: u32, port: u32, ptr: usize, len: i32): bool {
+    if (len < 0 || this.count >= this.maxDatagrams) return false;
+    const need = recordLen(len);
+    if (need > this.capacity) return false;
+    let at = this.tail;
+    if (this.count == 0) {
+      // Empty: restart at the beginning so the whole storage is available in one piece.
+      this.head = 0;
+      this.tail = 0;
+      at = 0;
+    } else if (this.tail > this.head) {
+      // Free space is [tail, capacity) and then [0, head).
+      if (this.capacity - this.tail < need) {
+        if (this.head < need) return false;
+        if (this.capacity - this.tail >= DATAGRAM_HEADER_BYTES) {
+          store<u32>(this.storage + <usize>this.tail + HDR_RECORD_LEN, WRAP_MARKER);
+        }
+        at = 0;
+      }
+    } else if (this.head - this.tail < need) {
+      // Free space is [tail, head); tail == head with records queued means full.
+      return false;
+    }
+    const record = this.storage + <usize>at;
+    store<u32>(record + HDR_RECORD_LEN, <u32>need);
+    store<u32>(record + HDR_ADDRESS, address);
+    store<u32>(record + HDR_PORT, port);
+    store<u32>(record + HDR_PAYLOAD_LEN, <u32>len);
+    memory.copy(record + <usize>DATAGRAM_HEADER_BYTES, ptr, <usize>len);
+    this.tail = at + need;
+    if (this.tail == this.capacity) this.tail = 0;
+    this.count++;
+    this.payloadBytes += len;
+    return true;
+  }
+
+  /** Offset of the oldest record, skipping a wrap marker. Only valid when count > 0. */
+  private front(): usize {
+    if (this.capacity - this.head < DATAGRAM_HEADER_BYTES ||
+        load<u32>(this.storage + <usize>this.head + HDR_RECORD_LEN) == WRAP_MARKER) {
+      this.head = 0;
+    }
+    return this.storage + <usize>this.head;
+  }
+
+  @inline frontAddress(): u32 { return this.count == 0 ? 0 : load<u32>(this.front() + HDR_ADDRESS); }
+  @inline frontPort(): u32 { return this.count == 0 ? 0 : load<u32>(this.front() + HDR_PORT); }
+  @inline frontLen(): i32 { return this.count == 0 ? 0 : <i32>load<u32>(this.front() + HDR_PAYLOAD_LEN); }
+  @inline frontPayload(): usize { return this.count == 0 ? 0 : this.front() + <usize>DATAGRAM_HEADER_BYTES; }
+
+  /** Drops the oldest datagram. */
+  pop(): void {
+    if (this.count == 0) return;
+    const record = this.front();
+    const need = <i32>load<u32>(record + HDR_RECORD_LEN);
+    this.payloadBytes -= <i32>load<u32>(record + HDR_PAYLOAD_LEN);
+    this.head += need;
+    if (this.head == this.capacity) this.head = 0;
+    this.count--;
+    if (this.count == 0) this.clear();
+  }
+}

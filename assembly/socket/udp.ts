@@ -1,0 +1,138 @@
+// UDP sockets (RFC 768): datagrams out through the interface's egress, datagrams in to the bound
+// socket's queue, ICMP port unreachable for a port nobody listens on (RFC 1122 4.1.3.1), rate
+// limited like Linux's icmp_ratelimit so a scan cannot make us flood.
+
+import * as Errno from "../../bindings/errno_values";
+import {
+  SOCKET_KIND_UDP, SOCKET_STATE_OPEN, SOCKET_STATE_CONNECTED, EVENT_READABLE,
+  STAT_UDP_DROP_MALFORMED, STAT_UDP_DROP_CHECKSUM, STAT_UDP_DROP_NO_SOCKET, STAT_UDP_DROP_QUEUE_FULL,
+  STAT_ICMP_UNREACHABLE_SENT, STAT_ICMP_UNREACHABLE_RATE_LIMITED, STAT_UDP_DELIVERED,
+} from "../../bindings/layout";
+import { WireError } from "../wire/error";
+import { UdpPacket, UdpRepr, UDP_HEADER_LEN } from "../wire/udp";
+import { IpProtocol, IPV4_HEADER_LEN } from "../wire/ipv4";
+import { Icmpv4Repr, Icmpv4Type, Icmpv4Unreachable } from "../wire/icmpv4";
+import { Egress } from "../iface/egress";
+import { Ingress } from "../iface/ingress";
+import { EventRing } from "../iface/events";
+import { count } from "../iface/stats";
+import { MICROS_PER_SECOND, satAdd } from "../time";
+import { SocketTable, ANY_ADDRESS } from "./table";
+
+export class UdpLayer {
+  private readonly packet: UdpPacket = new UdpPacket();
+  private readonly repr: UdpRepr = new UdpRepr();
+  private readonly icmp: Icmpv4Repr = new Icmpv4Repr();
+  /** Token bucket for port unreachable messages: refills to `unreachableBurst` each second. */
+  private unreachableTokens: i32;
+  private unreachableRefillAt: i64 = 0;
+
+  constructor(
+    readonly table: SocketTable,
+    readonly egress: Egress,
+    readonly events: EventRing,
+    readonly unreachableBurst: i32,
+  ) {
+    this.unreachableTokens = unreachableBurst;
+  }
+
+  /** Largest payload one datagram may carry: no fragmentation, so the MTU decides. */
+  @inline get maxPayload(): i32 {
+    return this.egress.maxTransportLen - UDP_HEADER_LEN;
+  }
+
+  /**
+   * Sends `len` bytes at `payload` from socket i to (dst, port); dst 0 means the connected peer.
+   * Binds an ephemeral port first if the socket is unbound, as Linux does. Returns len or -errno.
+   */
+  send(i: i32, dst: u32, port: u32, payload: usize, len: i32, now: i64): i32 {
+    const table = this.table;
+    if (dst == ANY_ADDRESS && port == 0) {
+      if (unchecked(table.state[i]) != SOCKET_STATE_CONNECTED) return -Errno.EDESTADDRREQ;
+      dst = unchecked(table.remoteAddress[i]);
+      port = unchecked(table.remotePort[i]);
+    }
+    if (port == 0 || port > 0xffff) return -Errno.EINVAL;
+    if (len < 0) return -Errno.EINVAL;
+    if (len > this.maxPayload) return -Errno.EMSGSIZE;
+    if (this.egress.iface.isBroadcast(dst) && !unchecked(table.broadcast[i])) return -Errno.EACCES;
+    if (unchecked(table.state[i]) == SOCKET_STATE_OPEN) {
+      const r = table.bind(i, ANY_ADDRESS, 0);
+      if (r < 0) return r;
+    }
+    let src = unchecked(table.localAddress[i]);
+    if (src == ANY_ADDRESS) src = this.egress.iface.sourceFor(dst);
+    if (src == 0) return -Errno.ENETUNREACH;
+    const ws = this.egress.data;
+    const repr = this.repr;
+    repr.srcPort = <u16>unchecked(table.localPort[i]);
+    repr.dstPort = <u16>port;
+    repr.payloadPtr = payload;
+    repr.payloadLen = len;
+    const written = repr.emit(ws.payloadPtr, this.egress.maxTransportLen, src, dst);
+    if (written < 0) return -Errno.EMSGSIZE;
+    const r = this.egress.sendIp(ws, src, dst, IpProtocol.UDP, written, now);
+    return r < 0 ? r : len;
+  }
+
+  /** A datagram the interface accepted: to its socket's queue, or answered with port unreachable. */
+  input(ingress: Ingress, trusted: bool, now: i64): void {
+    const ip = ingress.ip;
+    const packet = this.packet;
+    const repr = this.repr;
+    if (packet.check(ingress.payloadPtr, ingress.payloadLen) < 0) {
+      count(STAT_UDP_DROP_MALFORMED);
+      return;
+    }
+    const r = repr.parse(packet, ip.src, ip.dst, !trusted);
+    if (r == WireError.BadChecksum) {
+      count(STAT_UDP_DROP_CHECKSUM);
+      return;
+    }
+    if (r < 0) {
+      count(STAT_UDP_DROP_MALFORMED);
+      return;
+    }
+    const table = this.table;
+    const i = table.lookup(<u8>SOCKET_KIND_UDP, ip.dst, repr.dstPort, ip.src, repr.srcPort);
+    if (i < 0) {
+      count(STAT_UDP_DROP_NO_SOCKET);
+      if (!ingress.toBroadcast) this.sendPortUnreachable(ingress, now);
+      return;
+    }
+    const queue = table.queue(i);
+    const wasEmpty = queue.count == 0;
+    if (!queue.push(ip.src, repr.srcPort, repr.payloadPtr, repr.payloadLen)) {
+      count(STAT_UDP_DROP_QUEUE_FULL);
+      return;
+    }
+    count(STAT_UDP_DELIVERED);
+    if (wasEmpty) this.events.push(table.pool.handleOf(i), EVENT_READABLE, queue.count);
+  }
+
+  /** RFC 792 destination unreachable, code 3, quoting the offending datagram's header and data. */
+  private sendPortUnreachable(ingress: Ingress, now: i64): void {
+    if (now >= this.unreachableRefillAt) {
+      this.unreachableTokens = this.unreachableBurst;
+      this.unreachableRefillAt = satAdd(now, MICROS_PER_SECOND);
+    }
+    if (this.unreachableTokens <= 0) {
+      count(STAT_ICMP_UNREACHABLE_RATE_LIMITED);
+      return;
+    }
+    this.unreachableTokens--;
+    const ip = ingress.ip;
+    const icmp = this.icmp;
+    icmp.msgType = Icmpv4Type.DEST_UNREACHABLE;
+    icmp.code = Icmpv4Unreachable.PORT;
+    icmp.ident = 0;
+    icmp.seqNo = 0;
+    icmp.nextHopMtu = 0;
+    icmp.dataPtr = ingress.ipPacket.ptr;
+    icmp.dataLen = IPV4_HEADER_LEN + ip.optionsLen + ingress.payloadLen;
+    const ws = this.egress.control;
+    const len = icmp.emit(ws.payloadPtr, this.egress.maxTransportLen);
+    if (len < 0) return;
+    if (this.egress.sendIp(ws, ip.dst, ip.src, IpProtocol.ICMP, len, now) == 0) count(STAT_ICMP_UNREACHABLE_SENT);
+  }
+}

@@ -1,0 +1,186 @@
+// The single table of memory layouts shared by core and host (compiled by both asc and tsc: only
+// `export const NAME = <integer>;` lines here, no types, no expressions the two languages read
+// differently). Offsets are in bytes; every field is a little-endian u32 unless noted.
+//
+// ## Config block (host -> core, written at configBlock() before init)
+//
+//   0  maxSockets         4  udpRxDatagrams      8  udpRxBytes        12 neighbours
+//   16 neighbourPending   20 neighbourLifetimeMs 24 arpRetryMs        28 arpMaxRequests
+//   32 rxQueueSize        36 txQueueSize         40 mtu               44 eventRingSize
+//   48 loopbackFrames     52 flags               56 seed (u64)        64 mac (6 bytes)
+//   72 gateway            76 addressCount        80 addresses[8] as (address, prefixLength)
+//   144 udpTxBytes        148 portUnreachablePerSecond
+export const CONFIG_BYTES = 256;
+export const CONFIG_MAX_SOCKETS = 0;
+export const CONFIG_UDP_RX_DATAGRAMS = 4;
+export const CONFIG_UDP_RX_BYTES = 8;
+export const CONFIG_NEIGHBOURS = 12;
+export const CONFIG_NEIGHBOUR_PENDING = 16;
+export const CONFIG_NEIGHBOUR_LIFETIME_MS = 20;
+export const CONFIG_ARP_RETRY_MS = 24;
+export const CONFIG_ARP_MAX_REQUESTS = 28;
+export const CONFIG_RX_QUEUE_SIZE = 32;
+export const CONFIG_TX_QUEUE_SIZE = 36;
+export const CONFIG_MTU = 40;
+export const CONFIG_EVENT_RING_SIZE = 44;
+export const CONFIG_LOOPBACK_FRAMES = 48;
+export const CONFIG_FLAGS = 52;
+export const CONFIG_SEED = 56;
+export const CONFIG_MAC = 64;
+export const CONFIG_GATEWAY = 72;
+export const CONFIG_ADDRESS_COUNT = 76;
+export const CONFIG_ADDRESSES = 80;
+export const CONFIG_ADDRESS_STRIDE = 8;
+export const CONFIG_MAX_ADDRESSES = 8;
+export const CONFIG_UDP_TX_BYTES = 144;
+export const CONFIG_PORT_UNREACHABLE_PER_SECOND = 148;
+
+/** CONFIG_FLAGS bit: the device accepts frames with checksums left for it (VIRTIO_NET_F_CSUM). */
+export const CONFIG_FLAG_TX_CHECKSUM_OFFLOAD = 1;
+
+// ## Layout table (core -> host, at layoutTable() after init): where init put each region.
+export const LAYOUT_BYTES = 128;
+export const LAYOUT_RX_DESC = 0;
+export const LAYOUT_RX_AVAIL = 4;
+export const LAYOUT_RX_USED = 8;
+export const LAYOUT_RX_SIZE = 12;
+export const LAYOUT_TX_DESC = 16;
+export const LAYOUT_TX_AVAIL = 20;
+export const LAYOUT_TX_USED = 24;
+export const LAYOUT_TX_SIZE = 28;
+/** Bytes of one frame buffer: a virtio_net_hdr followed by room for one frame. */
+export const LAYOUT_BUFFER_BYTES = 32;
+export const LAYOUT_EVENTS = 36;
+export const LAYOUT_EVENT_CAPACITY = 40;
+/** The I/O area socket calls copy payloads through (host writes before send, reads after recv). */
+export const LAYOUT_IO = 44;
+export const LAYOUT_IO_BYTES = 48;
+export const LAYOUT_STATS = 52;
+export const LAYOUT_STAT_COUNT = 56;
+/** The result block socket calls fill (source address of a datagram, socket info...). */
+export const LAYOUT_RESULT = 60;
+
+// ## VirtIO 1.2 split virtqueues (section 2.7), driver = core, device = host.
+//
+//   descriptor table, 16 bytes each     available ring (driver -> device)   used ring (device -> driver)
+//   +--------+-----+-------+------+     +-------+-----+---------+-------+  +-------+-----+-------------------+
+//   | addr64 | len | flags | next |     | flags | idx | ring[N] | event |  | flags | idx | ring[N] {id, len} |
+//   +--------+-----+-------+------+     +-------+-----+---------+-------+  +-------+-----+-------------------+
+//   addr: u64, len: u32, flags/next: u16   u16 each                          id, len: u32; then u16 event
+export const VIRTQ_DESC_BYTES = 16;
+export const VIRTQ_DESC_ADDR = 0;
+export const VIRTQ_DESC_LEN = 8;
+export const VIRTQ_DESC_FLAGS = 12;
+export const VIRTQ_DESC_NEXT = 14;
+export const VIRTQ_DESC_F_NEXT = 1;
+export const VIRTQ_DESC_F_WRITE = 2;
+export const VIRTQ_RING_FLAGS = 0;
+export const VIRTQ_RING_IDX = 2;
+export const VIRTQ_RING_ENTRIES = 4;
+export const VIRTQ_AVAIL_ENTRY_BYTES = 2;
+export const VIRTQ_USED_ENTRY_BYTES = 8;
+export const VIRTQ_USED_ENTRY_ID = 0;
+export const VIRTQ_USED_ENTRY_LEN = 4;
+export const VIRTQ_MAX_SIZE = 32768;
+
+// virtio_net_hdr (virtio 1.2 section 5.1.6), leading every frame in both queues:
+//   0 flags u8   1 gso_type u8   2 hdr_len u16   4 gso_size u16   6 csum_start u16
+//   8 csum_offset u16   10 num_buffers u16
+export const VIRTIO_NET_HDR_BYTES = 12;
+export const VIRTIO_NET_HDR_FLAGS = 0;
+export const VIRTIO_NET_HDR_GSO_TYPE = 1;
+export const VIRTIO_NET_HDR_CSUM_START = 6;
+export const VIRTIO_NET_HDR_CSUM_OFFSET = 8;
+export const VIRTIO_NET_HDR_NUM_BUFFERS = 10;
+/** TX: the checksum at csum_start + csum_offset is left for the device to complete. */
+export const VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
+/** RX: the device vouches for the checksums; the core skips verifying them. */
+export const VIRTIO_NET_HDR_F_DATA_VALID = 2;
+
+// ## Event ring (core -> host), filled during poll and drained by the host after every poll.
+//   0 writeCount u32 (core)   4 readCount u32 (host)   8 overflowed u32 (core sets, host clears)
+//   12 entries[capacity] of { handle i32, kind u32, value i32 }
+export const EVENTS_WRITE = 0;
+export const EVENTS_READ = 4;
+export const EVENTS_OVERFLOW = 8;
+export const EVENTS_ENTRIES = 12;
+export const EVENT_BYTES = 12;
+export const EVENT_HANDLE = 0;
+export const EVENT_KIND = 4;
+export const EVENT_VALUE = 8;
+export const EVENT_READABLE = 1;
+export const EVENT_WRITABLE = 2;
+/** value: the negative errno. */
+export const EVENT_ERROR = 3;
+/** A ping reply, ICMP error or other stack-level event for handle 0; value says which. */
+export const EVENT_CLOSED = 4;
+
+// ## Result block (core -> host), filled by calls that return more than one number.
+//   recvfrom: 0 address u32, 4 port u32, 8 length u32, 12 truncated u32, 16 icmp ident/seq u32
+//   socketInfo: 0 kind, 4 state, 8 localAddress, 12 localPort, 16 remoteAddress, 20 remotePort,
+//               24 createdAt (i64 micros), 32 rxQueued bytes, 36 rxDatagrams, 40 generation handle
+export const RESULT_BYTES = 64;
+export const RESULT_ADDRESS = 0;
+export const RESULT_PORT = 4;
+export const RESULT_LENGTH = 8;
+export const RESULT_TRUNCATED = 12;
+export const INFO_KIND = 0;
+export const INFO_STATE = 4;
+export const INFO_LOCAL_ADDRESS = 8;
+export const INFO_LOCAL_PORT = 12;
+export const INFO_REMOTE_ADDRESS = 16;
+export const INFO_REMOTE_PORT = 20;
+export const INFO_CREATED_AT = 24;
+export const INFO_RX_BYTES = 32;
+export const INFO_RX_DATAGRAMS = 36;
+export const INFO_HANDLE = 40;
+
+// ## Socket kinds and states (socketInfo)
+export const SOCKET_KIND_FREE = 0;
+export const SOCKET_KIND_UDP = 1;
+export const SOCKET_KIND_ICMP = 2;
+export const SOCKET_STATE_OPEN = 1;
+export const SOCKET_STATE_BOUND = 2;
+export const SOCKET_STATE_CONNECTED = 3;
+
+// ## Statistics: u32 counters at LAYOUT_STATS, one per index below (bindings/stats.ts names them).
+export const STAT_RX_FRAMES = 0;
+export const STAT_TX_FRAMES = 1;
+export const STAT_RX_BYTES = 2;
+export const STAT_TX_BYTES = 3;
+export const STAT_ETH_DROP_MALFORMED = 4;
+export const STAT_ETH_DROP_NOT_FOR_US = 5;
+export const STAT_ETH_DROP_UNKNOWN_TYPE = 6;
+export const STAT_ARP_DROP_MALFORMED = 7;
+export const STAT_ARP_REQUESTS_ANSWERED = 8;
+export const STAT_ARP_REQUESTS_SENT = 9;
+export const STAT_ARP_GIVE_UPS = 10;
+export const STAT_ARP_PENDING_DROPPED = 11;
+export const STAT_ARP_EVICTIONS = 12;
+export const STAT_IP_DROP_MALFORMED = 13;
+export const STAT_IP_DROP_CHECKSUM = 14;
+export const STAT_IP_DROP_NOT_FOR_US = 15;
+export const STAT_IP_DROP_FRAGMENT = 16;
+export const STAT_IP_DROP_UNKNOWN_PROTOCOL = 17;
+export const STAT_IP_DROP_NO_ROUTE = 18;
+export const STAT_ICMP_DROP_MALFORMED = 19;
+export const STAT_ICMP_ECHO_ANSWERED = 20;
+export const STAT_ICMP_UNREACHABLE_SENT = 21;
+export const STAT_ICMP_UNREACHABLE_RATE_LIMITED = 22;
+export const STAT_UDP_DROP_MALFORMED = 23;
+export const STAT_UDP_DROP_CHECKSUM = 24;
+export const STAT_UDP_DROP_NO_SOCKET = 25;
+export const STAT_UDP_DROP_QUEUE_FULL = 26;
+export const STAT_TX_QUEUE_FULL = 27;
+export const STAT_LOOPBACK_FRAMES = 28;
+export const STAT_LOOPBACK_QUEUE_FULL = 29;
+export const STAT_SOCKET_TABLE_FULL = 30;
+export const STAT_EVENT_OVERFLOWS = 31;
+export const STAT_RX_DROP_DEVICE_ERROR = 32;
+export const STAT_ICMP_ECHO_REPLIES = 33;
+export const STAT_ICMP_DROP_NO_SOCKET = 34;
+export const STAT_ICMP_ERRORS_RECEIVED = 35;
+export const STAT_ARP_RECEIVED = 36;
+export const STAT_ICMP_ECHO_REQUESTS = 37;
+export const STAT_UDP_DELIVERED = 38;
+export const STAT_COUNT = 39;
