@@ -23,9 +23,7 @@ import { readU8, readU16, readU32, writeU8, writeU16, writeU32 } from "./bytes";
 import { checksumFinish, checksumPartial, checksumVerifies, pseudoHeaderSum } from "./checksum";
 import { WireError } from "./error";
 import { TcpOptions } from "./tcp_options";
-
-/** IP protocol number of TCP, for the pseudo-header. */
-export const TCP_PROTOCOL: u8 = 6;
+import { IpProtocol } from "./ipv4";
 /** The fixed part of the header: data offset 5. */
 export const TCP_HEADER_LEN: i32 = 20;
 /** Data offset 15 words: 20 bytes of fixed header and 40 of options. */
@@ -105,7 +103,7 @@ export class TcpPacket {
 
   /** True when the checksum over pseudo-header, header and payload verifies. */
   verifyChecksum(src: u32, dst: u32): bool {
-    const pseudo = pseudoHeaderSum(src, dst, TCP_PROTOCOL, <u32>this.len);
+    const pseudo = pseudoHeaderSum(src, dst, IpProtocol.TCP, <u32>this.len);
     return checksumVerifies(this.ptr, this.len, pseudo);
   }
 }
@@ -193,7 +191,7 @@ export class TcpRepr {
     writeU16(ptr + WINDOW_OFFSET, this.window);
     writeU16(ptr + URGENT_OFFSET, this.urgentPointer);
     this.options.emit(ptr + <usize>TCP_HEADER_LEN, headerLen - TCP_HEADER_LEN);
-    const pseudo = pseudoHeaderSum(src, dst, TCP_PROTOCOL, <u32>total);
+    const pseudo = pseudoHeaderSum(src, dst, IpProtocol.TCP, <u32>total);
     if (offloadChecksum) {
       writeU16(ptr + CHECKSUM_OFFSET, <u16>pseudo);
     } else {

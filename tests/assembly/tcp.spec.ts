@@ -1,5 +1,6 @@
+import { IpProtocol } from "../../assembly/wire/ipv4";
 import {
-  TcpPacket, TcpRepr, TcpFlags, TCP_HEADER_LEN, TCP_MAX_HEADER_LEN, TCP_PROTOCOL,
+  TcpPacket, TcpRepr, TcpFlags, TCP_HEADER_LEN, TCP_MAX_HEADER_LEN,
 } from "../../assembly/wire/tcp";
 import { TCP_MAX_OPTIONS_LEN } from "../../assembly/wire/tcp_options";
 import { WireError } from "../../assembly/wire/error";
@@ -440,7 +441,7 @@ describe("tcp: emit", () => {
     expect<bool>(sameBytes(buf,
       hex("12 34 56 78 00 00 00 01 00 00 00 02 50 14 00 00 00 00 00 00"), 20)).toBe(true);
     expect<u16>(c).toBe(checksumFinish(checksumPartial(buf, 20,
-      pseudoHeaderSum(0x0a000001, 0x0a000002, TCP_PROTOCOL, 20))));
+      pseudoHeaderSum(0x0a000001, 0x0a000002, IpProtocol.TCP, 20))));
   });
 
   it("leaves the pseudo-header sum for a device to complete when offloading", () => {
@@ -452,7 +453,7 @@ describe("tcp: emit", () => {
     memory.copy(partial, full, 23);
     expect<i32>(repr.emit(full, 23, 0xc0a80001, 0xc0a80002, false)).toBe(23);
     expect<i32>(repr.emit(partial, 23, 0xc0a80001, 0xc0a80002, true)).toBe(23);
-    expect<u16>(readU16(partial + 16)).toBe(<u16>pseudoHeaderSum(0xc0a80001, 0xc0a80002, TCP_PROTOCOL, 23));
+    expect<u16>(readU16(partial + 16)).toBe(<u16>pseudoHeaderSum(0xc0a80001, 0xc0a80002, IpProtocol.TCP, 23));
     // What the device does (virtio NEEDS_CSUM): sum from the TCP header on, store the complement.
     writeU16(partial + 16, checksumFinish(checksumPartial(partial, 23)));
     expect<bool>(sameBytes(partial, full, 23)).toBe(true);
