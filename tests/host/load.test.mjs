@@ -59,3 +59,16 @@ test('the heap top and memory size are stable while parsing', async () => {
   assert.equal(core.heapTop(), top);
   assert.equal(core.memoryPages(), pages);
 });
+
+test('the browser bundle has no static Node imports and runs a stack on its own', async () => {
+  const bundleUrl = new URL('../../build/browser/wasmnet.js', import.meta.url);
+  const source = await readFile(bundleUrl, 'utf8');
+  // A static `import ... from "node:..."` or a require() would break the bundle in a browser.
+  assert.doesNotMatch(source, /^\s*import\s[^;]*from\s*["']node:/m);
+  assert.doesNotMatch(source, /\brequire\(["']/);
+  const browser = await import(bundleUrl.href);
+  const stack = await browser.Stack.create({ ipv4: '10.9.0.1/24', seed: 3 });
+  const reply = await stack.ping('127.0.0.1');
+  assert.equal(reply.address, '127.0.0.1');
+  stack.close();
+});
