@@ -109,6 +109,7 @@ export class Socket extends Emitter implements SocketOwner {
     try {
       stack.assertUsable('bind');
       const value = checkAddress(address, 'bind');
+      stack.pollQuietly();
       const handle = stack.call(() => stack.core.socketOpen(layout.SOCKET_KIND_UDP));
       if (handle === undefined) throw stack.failed!;
       if (handle < 0) throw new ErrnoError(handle, 'bind');
@@ -228,9 +229,12 @@ export class Socket extends Emitter implements SocketOwner {
     };
     let r = attempt();
     if (r === -Errno.ENOBUFS) {
-      // The transmit queue or the loopback ring is full: let the stack move them on, then retry once.
+      // The transmit queue or the loopback ring is full: let the stack move them on, then retry
+      // once. Quietly: a looped datagram lands in its socket's queue (or is dropped and counted
+      // there, as Linux does on a full receive buffer), never in a 'message' inside this send.
       stack.flushTransmit();
-      stack.pollNow();
+      stack.pollQuietly();
+      stack.flushTransmit();
       r = attempt();
     }
     stack.flushTransmit();
@@ -294,8 +298,13 @@ export class Socket extends Emitter implements SocketOwner {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     this.#updateRef();
-    if (this.listenerCount('error') > 0) this.emit('error', error);
-    this.emit('close');
+    // A trap is an error worth hearing about; stack.close() is a deliberate close, like close().
+    // Both asynchronously, as socket.close() does.
+    const failed = this.stack.failed !== null;
+    queueMicrotask(() => {
+      if (failed && this.listenerCount('error') > 0) this.emit('error', error);
+      this.emit('close');
+    });
   }
 }
 

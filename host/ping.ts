@@ -56,6 +56,7 @@ export class Pinger implements SocketOwner {
         throw new RangeError(`ping size must be an integer from 0 to ${stack.ioBytes}`);
       }
       if (this.#handle === 0) {
+        stack.pollQuietly();
         const handle = stack.call(() => stack.core.socketOpen(layout.SOCKET_KIND_ICMP));
         if (handle === undefined) throw stack.failed!;
         if (handle < 0) throw new ErrnoError(handle, 'socket');

@@ -244,6 +244,18 @@ export class Stack implements LinkEndpoint {
     }
   }
 
+  /**
+   * Runs the core at the clock's time but leaves its events in the ring for the regular poll this
+   * requests. Socket calls use it: it brings the core's notion of "now" up to date (a new socket is
+   * stamped with it) and moves frames on, without emitting 'message' or 'error' from inside the
+   * user's own call, which Node never does.
+   */
+  pollQuietly(): void {
+    if (this.closed || this.failed) return;
+    this.call(() => this.core.poll(BigInt(Math.floor(this.clock.now()))));
+    this.requestPoll();
+  }
+
   #armTimer(at: number): void {
     if (at === this.#timerAt) return;
     if (this.#timer !== undefined) this.clock.clearTimer(this.#timer);
