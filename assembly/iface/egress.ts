@@ -115,6 +115,15 @@ export class Egress {
       const r = this.neighbours.enqueue(hop, ws.framePtr, frameLen, now);
       return r < 0 ? -Errno.EMSGSIZE : 0;
     }
+    // Frames that waited for this neighbour are still held only when the transmit queue was full
+    // as it resolved: they go first, so a later packet never overtakes them.
+    if (this.neighbours.readyCount(hop) > 0) {
+      this.flushResolved(now);
+      if (this.neighbours.readyCount(hop) > 0) {
+        count(STAT_TX_QUEUE_FULL);
+        return -Errno.ENOBUFS;
+      }
+    }
     this.writeEthernet(ws.framePtr, mac, EtherType.IPV4);
     return this.transmit(ws.framePtr, frameLen);
   }

@@ -419,9 +419,12 @@ export class NeighborCache {
 
   /**
    * The earliest time at which dueRequest (a request or a give-up) or expire needs calling, never
-   * earlier than `now`; NO_DEADLINE when nothing is pending.
+   * earlier than `now`; NO_DEADLINE when nothing is pending. `now` while frames are ready but not
+   * taken (the caller's transmit queue was full): they go out as soon as it has room again, not at
+   * the entry's expiry.
    */
   nextDeadline(now: i64): i64 {
+    if (this.readyEntries > 0) return now;
     let earliest = NO_DEADLINE;
     for (let i = this.mru; i != NONE; ) {
       const e = this.entry(i);

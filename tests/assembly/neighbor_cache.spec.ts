@@ -537,7 +537,12 @@ describe("neighbour cache: deadlines and saturation", () => {
     // Overdue work is reported as due now.
     expect<i64>(c.nextDeadline(T0 + 9 + 5 * RETRY)).toBe(T0 + 9 + 5 * RETRY);
     c.learn(B, MAC_B, T0 + 20, false);
-    expect<i64>(c.nextDeadline(T0 + 20)).toBe(T0 + LIFETIME);
+    // B's frame is ready: due now until the caller takes it (a full transmit queue must not hold
+    // it back until an expiry).
+    expect<i64>(c.nextDeadline(T0 + 20)).toBe(T0 + 20);
+    expect<i64>(c.nextDeadline(T0 + 30)).toBe(T0 + 30);
+    c.consumeReady(B, 1);
+    expect<i64>(c.nextDeadline(T0 + 30)).toBe(T0 + LIFETIME);
     c.expire(T0 + LIFETIME);
     expect<i64>(c.nextDeadline(T0 + LIFETIME)).toBe(T0 + 20 + LIFETIME);
   });
@@ -802,6 +807,7 @@ class Model {
   }
 
   deadline(now: i64): i64 {
+    if (this.anyReady()) return now;
     let t = NO_DEADLINE;
     for (let i = 0; i < this.entries.length; i++) {
       const e = this.entries[i];
