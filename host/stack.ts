@@ -11,6 +11,7 @@ import { parseCidr, parseIpv4, parseMac, formatIpv4, formatMac } from './address
 import type { Clock, TimerHandle } from './clock.js';
 import { RealClock } from './clock.js';
 import type { LinkEndpoint } from './devices/endpoint.js';
+import { reportCallbackError } from './devices/endpoint.js';
 import { Nic } from './nic.js';
 import { KeepAlive } from './keepalive.js';
 import { DgramApi } from './dgram.js';
@@ -355,14 +356,23 @@ export class Stack implements LinkEndpoint {
     view.setUint32(layout.EVENTS_READ, read, true);
     const overflowed = view.getUint32(layout.EVENTS_OVERFLOW, true) !== 0;
     if (overflowed) view.setUint32(layout.EVENTS_OVERFLOW, 0, true);
+    // A listener that throws must not cost the other sockets their events: each owner runs on its
+    // own and the error is rethrown outside this loop, where Node reports it as uncaught.
+    const dispatch = (fn: () => void) => {
+      try {
+        fn();
+      } catch (error) {
+        reportCallbackError(error);
+      }
+    };
     for (const [handle, kind, value] of pending) {
       const owner = this.#owners.get(handle);
       if (!owner) continue;
-      if (kind === layout.EVENT_READABLE) owner.onReadable();
-      else if (kind === layout.EVENT_ERROR) owner.onError(value);
+      if (kind === layout.EVENT_READABLE) dispatch(() => owner.onReadable());
+      else if (kind === layout.EVENT_ERROR) dispatch(() => owner.onError(value));
     }
     // Events were lost to a full ring: ask every socket to look for itself.
-    if (overflowed) for (const owner of [...this.#owners.values()]) owner.onReadable();
+    if (overflowed) for (const owner of [...this.#owners.values()]) dispatch(() => owner.onReadable());
   }
 
   // ---- user API ----

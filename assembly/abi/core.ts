@@ -142,7 +142,7 @@ export class Core {
         stats[STAT_RX_DROP_DEVICE_ERROR]++;
       } else {
         const trusted = (load<u8>(buffer + VIRTIO_NET_HDR_FLAGS) & VIRTIO_NET_HDR_F_DATA_VALID) != 0;
-        this.deliver(buffer + VIRTIO_NET_HDR_BYTES, len - VIRTIO_NET_HDR_BYTES, trusted, now);
+        this.deliver(buffer + VIRTIO_NET_HDR_BYTES, len - VIRTIO_NET_HDR_BYTES, trusted, true, now);
       }
       rx.recycle(id);
     }
@@ -152,13 +152,13 @@ export class Core {
     const loopback = this.loopback;
     // Only what was queued before this step: answers to looped frames wait for the next poll.
     for (let n = loopback.length; n > 0; n--) {
-      this.deliver(loopback.frontPtr(), loopback.frontLen(), true, now);
+      this.deliver(loopback.frontPtr(), loopback.frontLen(), true, false, now);
       loopback.pop();
     }
   }
 
-  private deliver(ptr: usize, len: i32, trusted: bool, now: i64): void {
-    const what = this.ingress.receive(ptr, len, trusted, now);
+  private deliver(ptr: usize, len: i32, trusted: bool, fromDevice: bool, now: i64): void {
+    const what = this.ingress.receive(ptr, len, trusted, fromDevice, now);
     if (what == Delivery.UDP) this.udp.input(this.ingress, trusted, now);
     else if (what == Delivery.ICMP) this.icmp.input(this.ingress);
   }

@@ -10,7 +10,7 @@
 
 import {
   VIRTIO_NET_HDR_BYTES, STAT_TX_FRAMES, STAT_TX_BYTES, STAT_TX_QUEUE_FULL, STAT_LOOPBACK_FRAMES,
-  STAT_LOOPBACK_QUEUE_FULL, STAT_IP_DROP_NO_ROUTE, STAT_ARP_REQUESTS_SENT,
+  STAT_LOOPBACK_QUEUE_FULL, STAT_TX_NO_ROUTE, STAT_ARP_REQUESTS_SENT,
 } from "../../bindings/layout";
 import * as Errno from "../../bindings/errno_values";
 import { ETHERNET_HEADER_LEN, ETHERNET_MIN_FRAME_LEN, EthernetRepr, EtherType } from "../wire/ethernet";
@@ -101,7 +101,7 @@ export class Egress {
     }
     const hop = this.iface.nextHop(dst);
     if (hop == NO_ROUTE) {
-      count(STAT_IP_DROP_NO_ROUTE);
+      count(STAT_TX_NO_ROUTE);
       return -Errno.ENETUNREACH;
     }
     if (this.iface.isBroadcast(hop)) {

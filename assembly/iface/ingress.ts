@@ -49,8 +49,11 @@ export class Ingress {
 
   constructor(readonly iface: Interface, readonly egress: Egress) {}
 
-  /** Processes one frame. `trusted`: the device vouched for its checksums. */
-  receive(ptr: usize, len: i32, trusted: bool, now: i64): i32 {
+  /**
+   * Processes one frame. `trusted`: the device vouched for its checksums. `fromDevice`: the frame
+   * came off the wire (false for frames this stack looped back to itself).
+   */
+  receive(ptr: usize, len: i32, trusted: bool, fromDevice: bool, now: i64): i32 {
     count(STAT_RX_FRAMES);
     countBy(STAT_RX_BYTES, <u32>max(len, 0));
     if (this.frame.check(ptr, len) < 0 || this.eth.parse(this.frame) < 0) {
@@ -67,7 +70,7 @@ export class Ingress {
       this.receiveArp(now);
       return Delivery.NOTHING;
     }
-    if (type == EtherType.IPV4) return this.receiveIpv4(trusted, now);
+    if (type == EtherType.IPV4) return this.receiveIpv4(trusted, fromDevice, now);
     count(STAT_ETH_DROP_UNKNOWN_TYPE);
     return Delivery.NOTHING;
   }
@@ -107,7 +110,7 @@ export class Ingress {
     this.egress.flushResolved(now);
   }
 
-  private receiveIpv4(trusted: bool, now: i64): i32 {
+  private receiveIpv4(trusted: bool, fromDevice: bool, now: i64): i32 {
     const p = this.ipPacket;
     const ip = this.ip;
     if (p.check(this.frame.payloadPtr, this.frame.payloadLen) < 0) {
@@ -124,12 +127,17 @@ export class Ingress {
       return Delivery.NOTHING;
     }
     const broadcast = this.iface.isBroadcast(ip.dst);
-    if (!broadcast && !this.iface.isOwn(ip.dst)) {
+    // RFC 1122 3.2.1.3(g): 127/8 never appears outside a host, so from the wire it is no address
+    // of ours (a socket bound to 127.0.0.1 is reachable from this host only, as on Linux).
+    if (!broadcast && (!this.iface.isOwn(ip.dst) || (fromDevice && isLoopbackNet(ip.dst)))) {
       count(STAT_IP_DROP_NOT_FOR_US);
       return Delivery.NOTHING;
     }
     // RFC 1122 3.2.1.3: a source that is broadcast, or 127/8 arriving from outside, is martian.
-    if (this.iface.isBroadcast(ip.src) || (isLoopbackNet(ip.src) && !isLoopbackNet(ip.dst))) {
+    // So is one of our own addresses coming off the wire (Linux drops it unless accept_local):
+    // answering it would go to ourselves, e.g. a UDP echo service echoing itself forever.
+    if (this.iface.isBroadcast(ip.src) || (isLoopbackNet(ip.src) && !isLoopbackNet(ip.dst)) ||
+        (fromDevice && this.iface.isOwn(ip.src))) {
       count(STAT_IP_DROP_MALFORMED);
       return Delivery.NOTHING;
     }
