@@ -9,7 +9,7 @@
 //   32 rxQueueSize        36 txQueueSize         40 mtu               44 eventRingSize
 //   48 loopbackFrames     52 flags               56 seed (u64)        64 mac (6 bytes)
 //   72 gateway            76 addressCount        80 addresses[8] as (address, prefixLength)
-//   144 udpTxBytes        148 portUnreachablePerSecond
+//   148 portUnreachablePerSecond
 export const CONFIG_BYTES = 256;
 export const CONFIG_MAX_SOCKETS = 0;
 export const CONFIG_UDP_RX_DATAGRAMS = 4;
@@ -32,11 +32,10 @@ export const CONFIG_ADDRESS_COUNT = 76;
 export const CONFIG_ADDRESSES = 80;
 export const CONFIG_ADDRESS_STRIDE = 8;
 export const CONFIG_MAX_ADDRESSES = 8;
-export const CONFIG_UDP_TX_BYTES = 144;
 export const CONFIG_PORT_UNREACHABLE_PER_SECOND = 148;
 
-/** CONFIG_FLAGS bit: the device accepts frames with checksums left for it (VIRTIO_NET_F_CSUM). */
-export const CONFIG_FLAG_TX_CHECKSUM_OFFLOAD = 1;
+/** CONFIG_FLAGS: reserved for feature bits (e.g. transmit checksum offload); must be 0 today. */
+export const CONFIG_FLAGS_KNOWN = 0;
 
 // ## Layout table (core -> host, at layoutTable() after init): where init put each region.
 export const LAYOUT_BYTES = 128;

@@ -8,7 +8,7 @@ import {
   CONFIG_RX_QUEUE_SIZE, CONFIG_TX_QUEUE_SIZE, CONFIG_MTU, CONFIG_EVENT_RING_SIZE,
   CONFIG_LOOPBACK_FRAMES, CONFIG_FLAGS, CONFIG_SEED, CONFIG_MAC, CONFIG_GATEWAY,
   CONFIG_ADDRESS_COUNT, CONFIG_ADDRESSES, CONFIG_ADDRESS_STRIDE, CONFIG_MAX_ADDRESSES,
-  CONFIG_UDP_TX_BYTES, CONFIG_PORT_UNREACHABLE_PER_SECOND, VIRTQ_MAX_SIZE,
+  CONFIG_PORT_UNREACHABLE_PER_SECOND, VIRTQ_MAX_SIZE, CONFIG_FLAGS_KNOWN,
 } from "../../bindings/layout";
 import { readMac } from "../wire/bytes";
 import { IPV4_MIN_MTU } from "../wire/ipv4";
@@ -45,7 +45,6 @@ export class Config {
   maxSockets: i32 = 0;
   udpRxDatagrams: i32 = 0;
   udpRxBytes: i32 = 0;
-  udpTxBytes: i32 = 0;
   neighbours: i32 = 0;
   neighbourPending: i32 = 0;
   neighbourLifetime: i64 = 0;
@@ -70,7 +69,6 @@ export class Config {
     const sockets = orDefault(load<u32>(ptr + CONFIG_MAX_SOCKETS), DEFAULT_MAX_SOCKETS);
     const rxDatagrams = orDefault(load<u32>(ptr + CONFIG_UDP_RX_DATAGRAMS), DEFAULT_UDP_RX_DATAGRAMS);
     const rxBytes = orDefault(load<u32>(ptr + CONFIG_UDP_RX_BYTES), DEFAULT_UDP_RX_BYTES);
-    const txBytes = load<u32>(ptr + CONFIG_UDP_TX_BYTES);
     const neighbours = orDefault(load<u32>(ptr + CONFIG_NEIGHBOURS), DEFAULT_NEIGHBOURS);
     const pending = orDefault(load<u32>(ptr + CONFIG_NEIGHBOUR_PENDING), DEFAULT_NEIGHBOUR_PENDING);
     const lifetimeMs = orDefault(load<u32>(ptr + CONFIG_NEIGHBOUR_LIFETIME_MS), DEFAULT_NEIGHBOUR_LIFETIME_MS);
@@ -85,12 +83,14 @@ export class Config {
     const count = load<u32>(ptr + CONFIG_ADDRESS_COUNT);
 
     if (sockets > MAX_SOCKETS_LIMIT || rxDatagrams > MAX_TABLE || rxBytes > MAX_SOCKET_BUFFER) return false;
-    if (txBytes > MAX_SOCKET_BUFFER || neighbours > MAX_TABLE || pending > MAX_TABLE) return false;
+    if (neighbours > MAX_TABLE || pending > MAX_TABLE) return false;
     if (lifetimeMs > MAX_DURATION_MS || retryMs > MAX_DURATION_MS || maxRequests > MAX_TABLE) return false;
     if (!isQueueSize(rxQueue) || !isQueueSize(txQueue)) return false;
     if (mtu < <u32>IPV4_MIN_MTU || mtu > MAX_MTU) return false;
     if (events > MAX_TABLE || loopback > MAX_TABLE || unreachable > MAX_TABLE) return false;
     if (count > <u32>CONFIG_MAX_ADDRESSES) return false;
+    // An unknown feature bit is a host built for a newer core: refuse rather than ignore it.
+    if ((load<u32>(ptr + CONFIG_FLAGS) & ~<u32>CONFIG_FLAGS_KNOWN) != 0) return false;
     for (let i: u32 = 0; i < count; i++) {
       if (load<u32>(ptr + CONFIG_ADDRESSES + i * CONFIG_ADDRESS_STRIDE + 4) > 32) return false;
     }
@@ -98,7 +98,6 @@ export class Config {
     this.maxSockets = <i32>sockets;
     this.udpRxDatagrams = <i32>rxDatagrams;
     this.udpRxBytes = <i32>rxBytes;
-    this.udpTxBytes = <i32>txBytes;
     this.neighbours = <i32>neighbours;
     this.neighbourPending = <i32>pending;
     this.neighbourLifetime = <i64>lifetimeMs * MICROS_PER_MILLI;
