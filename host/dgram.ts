@@ -27,6 +27,16 @@ export interface SocketOptions {
 type SendCallback = (error: Error | null, bytes?: number) => void;
 type Message = string | Uint8Array | DataView | ReadonlyArray<string | Uint8Array | DataView>;
 
+/** Datagrams one socket may have waiting for room before sends fail with ENOBUFS. */
+const MAX_BLOCKED_SENDS = 1024;
+
+interface BlockedSend {
+  bytes: Uint8Array;
+  address: number;
+  port: number;
+  report(error: Error | null, sent?: number): void;
+}
+
 const LOCALHOST = '127.0.0.1';
 const ANY = '0.0.0.0';
 const MAX_PORT = 0xffff;
@@ -70,6 +80,8 @@ function checkAddress(address: string, syscall: string): number {
 export class Socket extends Emitter implements SocketOwner {
   #handle = 0;
   #state: 'new' | 'bound' | 'closed' = 'new';
+  /** Datagrams waiting for room in the stack (first one got ENOBUFS), oldest first. */
+  #blocked: BlockedSend[] = [];
   #connected: AddressInfo | null = null;
   #refed = true;
   #holdsRef = false;
@@ -214,9 +226,38 @@ export class Socket extends Emitter implements SocketOwner {
         return;
       }
     }
-    const r = this.#sendNow(bytes, address, port);
-    if (r < 0) report(new ErrnoError(r, 'send', address ? `${formatIpv4(address)}:${port}` : undefined));
-    else report(null, r);
+    if (this.#blocked.length === 0) {
+      const r = this.#sendNow(bytes, address, port);
+      if (r !== -Errno.ENOBUFS || this.stack.failed) {
+        if (r < 0) report(new ErrnoError(r, 'send', address ? `${formatIpv4(address)}:${port}` : undefined));
+        else report(null, r);
+        return;
+      }
+    }
+    // No room now (or others already wait): keep a copy in line until the core says there is.
+    if (this.#blocked.length >= MAX_BLOCKED_SENDS) {
+      report(new ErrnoError(-Errno.ENOBUFS, 'send', '(too many datagrams waiting for room)'));
+      return;
+    }
+    this.#blocked.push({ bytes: Uint8Array.from(bytes), address, port, report });
+  }
+
+  /**
+   * Sends the waiting datagrams in order. One that finds no room (ENOBUFS) stays first in line
+   * until the core's writable event says there is room again, so datagrams are never reordered.
+   */
+  #sendBlocked(): void {
+    while (this.#blocked.length > 0 && this.#state === 'bound') {
+      const next = this.#blocked[0]!;
+      const r = this.#sendNow(next.bytes, next.address, next.port);
+      if (r === -Errno.ENOBUFS && !this.stack.failed) return;
+      this.#blocked.shift();
+      if (r < 0) {
+        next.report(new ErrnoError(r, 'send', next.address ? `${formatIpv4(next.address)}:${next.port}` : undefined));
+      } else {
+        next.report(null, r);
+      }
+    }
   }
 
   #sendNow(bytes: Uint8Array, address: number, port: number): number {
@@ -257,8 +298,13 @@ export class Socket extends Emitter implements SocketOwner {
     }
     this.#state = 'closed';
     this.#updateRef();
+    this.#failBlocked();
     queueMicrotask(() => this.emit('close'));
     return this;
+  }
+
+  #failBlocked(): void {
+    for (const waiting of this.#blocked.splice(0)) waiting.report(new ErrnoError(-Errno.EBADF, 'send', '(socket closed)'));
   }
 
   ref(): this { this.#refed = true; this.#updateRef(); return this; }
@@ -288,6 +334,10 @@ export class Socket extends Emitter implements SocketOwner {
     }
   }
 
+  onWritable(): void {
+    this.#sendBlocked();
+  }
+
   onError(errno: number): void {
     // Reported here, so clear the core's pending copy (SO_ERROR is read once).
     this.stack.call(() => this.stack.core.socketError(this.#handle));
@@ -298,6 +348,7 @@ export class Socket extends Emitter implements SocketOwner {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     this.#updateRef();
+    this.#failBlocked();
     // A trap is an error worth hearing about; stack.close() is a deliberate close, like close().
     // Both asynchronously, as socket.close() does.
     const failed = this.stack.failed !== null;

@@ -83,6 +83,8 @@ const CONFIG_LIMIT_FIELDS: Record<keyof StackLimits, number> = {
 /** Something that wants to hear about one socket's events (dgram sockets, the pinger). */
 export interface SocketOwner {
   onReadable(): void;
+  /** Room to send again after a send failed with ENOBUFS. */
+  onWritable?(): void;
   onError(errno: number): void;
   /** The stack failed or closed: give up with this error. */
   onStackGone(error: Error): void;
@@ -369,6 +371,7 @@ export class Stack implements LinkEndpoint {
       const owner = this.#owners.get(handle);
       if (!owner) continue;
       if (kind === layout.EVENT_READABLE) dispatch(() => owner.onReadable());
+      else if (kind === layout.EVENT_WRITABLE) dispatch(() => owner.onWritable?.());
       else if (kind === layout.EVENT_ERROR) dispatch(() => owner.onError(value));
     }
     // Events were lost to a full ring: ask every socket to look for itself.

@@ -8,7 +8,7 @@ import {
   LAYOUT_EVENTS, LAYOUT_EVENT_CAPACITY, LAYOUT_IO, LAYOUT_IO_BYTES, LAYOUT_STATS,
   LAYOUT_STAT_COUNT, LAYOUT_RESULT, RESULT_BYTES, STAT_COUNT, VIRTIO_NET_HDR_BYTES,
   VIRTIO_NET_HDR_FLAGS, VIRTIO_NET_HDR_F_DATA_VALID, STAT_RX_DROP_DEVICE_ERROR, STAT_ARP_GIVE_UPS,
-  STAT_ARP_PENDING_DROPPED, STAT_ARP_EVICTIONS,
+  STAT_ARP_PENDING_DROPPED, STAT_ARP_EVICTIONS, EVENT_WRITABLE,
 } from "../../bindings/layout";
 import { ETHERNET_HEADER_LEN } from "../wire/ethernet";
 import { Virtqueue, NO_DESCRIPTOR } from "../storage/virtqueue";
@@ -125,9 +125,23 @@ export class Core {
     }
     this.egress.flushResolved(now);
     this.syncNeighbourStats();
+    this.wakeWriters();
     let deadline = cache.nextDeadline(now);
     if (this.loopback.length > 0) deadline = minDeadline(deadline, now);
     return deadline;
+  }
+
+  /** Sockets whose send found no room hear that there is room again (EVENT_WRITABLE). */
+  private wakeWriters(): void {
+    const table = this.sockets;
+    if (table.writableWaiters == 0) return;
+    if (this.tx.available() == 0 || this.loopback.length == this.loopback.slots) return;
+    const pool = table.pool;
+    for (let i = pool.nextLive(0); i >= 0 && table.writableWaiters > 0; i = pool.nextLive(i + 1)) {
+      if (!unchecked(table.wantsWritable[i])) continue;
+      table.clearWritable(i);
+      this.events.push(pool.handleOf(i), EVENT_WRITABLE, 0);
+    }
   }
 
   private receiveFromDevice(now: i64): void {

@@ -80,8 +80,12 @@ export function socketSend(handle: i32, address: u32, port: u32, len: i32): i32 
   const c = core();
   if (len < 0 || len > c.ioBytes) return -Errno.EMSGSIZE;
   const kind = unchecked(c.sockets.kind[i]);
-  if (kind == SOCKET_KIND_UDP) return c.udp.send(i, address, port, c.io, len, c.now);
-  return c.icmp.sendEcho(i, address, port, c.io, len, c.now);
+  const r = kind == SOCKET_KIND_UDP
+    ? c.udp.send(i, address, port, c.io, len, c.now)
+    : c.icmp.sendEcho(i, address, port, c.io, len, c.now);
+  // No room in the transmit queue or the loopback ring: a writable event follows when there is.
+  if (r == -Errno.ENOBUFS) c.sockets.waitForWritable(i);
+  return r;
 }
 
 /**

@@ -33,6 +33,10 @@ export class SocketTable {
   readonly broadcast: StaticArray<bool>;
   /** A pending asynchronous error (negative errno) reported once, as SO_ERROR does. */
   readonly pendingError: StaticArray<i32>;
+  /** The socket's last send failed for lack of room (ENOBUFS): tell it when there is room again. */
+  readonly wantsWritable: StaticArray<bool>;
+  /** How many sockets have wantsWritable set. */
+  writableWaiters: i32 = 0;
   readonly rx: StaticArray<DatagramQueue | null>;
 
   constructor(capacity: i32, rxBytes: i32, rxDatagrams: i32, readonly random: Random) {
@@ -46,6 +50,7 @@ export class SocketTable {
     this.createdAt = new StaticArray<i64>(capacity);
     this.broadcast = new StaticArray<bool>(capacity);
     this.pendingError = new StaticArray<i32>(capacity);
+    this.wantsWritable = new StaticArray<bool>(capacity);
     this.rx = new StaticArray<DatagramQueue | null>(capacity);
     for (let i = 0; i < capacity; i++) this.rx[i] = new DatagramQueue(rxBytes, rxDatagrams);
   }
@@ -73,6 +78,7 @@ export class SocketTable {
     unchecked(this.createdAt[i] = now);
     unchecked(this.broadcast[i] = false);
     unchecked(this.pendingError[i] = 0);
+    unchecked(this.wantsWritable[i] = false);
     this.queue(i).clear();
     return handle;
   }
@@ -87,10 +93,24 @@ export class SocketTable {
 
   close(index: i32): void {
     const handle = this.pool.handleOf(index);
+    this.clearWritable(index);
     unchecked(this.kind[index] = <u8>SOCKET_KIND_FREE);
     unchecked(this.state[index] = 0);
     this.queue(index).clear();
     this.pool.free(handle);
+  }
+
+  /** Records that socket i waits for room to send (its send just failed with ENOBUFS). */
+  waitForWritable(i: i32): void {
+    if (unchecked(this.wantsWritable[i])) return;
+    unchecked(this.wantsWritable[i] = true);
+    this.writableWaiters++;
+  }
+
+  clearWritable(i: i32): void {
+    if (!unchecked(this.wantsWritable[i])) return;
+    unchecked(this.wantsWritable[i] = false);
+    this.writableWaiters--;
   }
 
   /** Whether (address, port) is taken by another socket of `kind` (a wildcard overlaps everything). */
