@@ -111,8 +111,8 @@ export const EVENT_READABLE = 1;
 export const EVENT_WRITABLE = 2;
 /** value: the negative errno. */
 export const EVENT_ERROR = 3;
-/** A ping reply, ICMP error or other stack-level event for handle 0; value says which. */
-export const EVENT_CLOSED = 4;
+/** Handle 0 (the stack itself): ARP gave up on a neighbour; value: its IPv4 address as i32. */
+export const EVENT_HOST_UNREACHABLE = 4;
 
 // ## Result block (core -> host), filled by calls that return more than one number.
 //   recvfrom: 0 address u32, 4 port u32, 8 length u32, 12 truncated u32, 16 icmp ident/seq u32

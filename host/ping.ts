@@ -114,6 +114,15 @@ export class Pinger implements SocketOwner {
     }
   }
 
+  /** ARP gave up on `address`: every ping waiting for it fails now with EHOSTUNREACH. */
+  onHostUnreachable(address: number): void {
+    for (const [seq, waiter] of [...this.#waiters]) {
+      if (waiter.address !== address) continue;
+      this.#settle(seq);
+      waiter.reject(new ErrnoError(-Errno.EHOSTUNREACH, 'ping', `${formatIpv4(address)} did not answer ARP`));
+    }
+  }
+
   onError(errno: number): void {
     // An ICMP error quoting one of our requests: fail the oldest request still waiting.
     const first = this.#waiters.keys().next();

@@ -368,6 +368,10 @@ export class Stack implements LinkEndpoint {
       }
     };
     for (const [handle, kind, value] of pending) {
+      if (handle === 0 && kind === layout.EVENT_HOST_UNREACHABLE) {
+        dispatch(() => this.#pinger.onHostUnreachable(value >>> 0));
+        continue;
+      }
       const owner = this.#owners.get(handle);
       if (!owner) continue;
       if (kind === layout.EVENT_READABLE) dispatch(() => owner.onReadable());

@@ -8,7 +8,8 @@ import {
   LAYOUT_EVENTS, LAYOUT_EVENT_CAPACITY, LAYOUT_IO, LAYOUT_IO_BYTES, LAYOUT_STATS,
   LAYOUT_STAT_COUNT, LAYOUT_RESULT, RESULT_BYTES, STAT_COUNT, VIRTIO_NET_HDR_BYTES,
   VIRTIO_NET_HDR_FLAGS, VIRTIO_NET_HDR_F_DATA_VALID, STAT_RX_DROP_DEVICE_ERROR, STAT_ARP_GIVE_UPS,
-  STAT_ARP_PENDING_DROPPED, STAT_ARP_EVICTIONS, EVENT_WRITABLE,
+  STAT_ARP_PENDING_DROPPED, STAT_ARP_EVICTIONS, EVENT_WRITABLE, EVENT_ERROR, EVENT_HOST_UNREACHABLE,
+  SOCKET_STATE_CONNECTED,
 } from "../../bindings/layout";
 import { ETHERNET_HEADER_LEN } from "../wire/ethernet";
 import { Virtqueue, NO_DESCRIPTOR } from "../storage/virtqueue";
@@ -120,15 +121,30 @@ export class Core {
     const cache = this.neighbours;
     cache.expire(now);
     this.egress.sendDueRequests(now);
-    while (cache.takeUnreachable() != 0) {
-      // Nothing else to tell: the frames that waited were dropped and counted by the cache.
-    }
+    for (let ip = cache.takeUnreachable(); ip != 0; ip = cache.takeUnreachable()) this.hostUnreachable(ip);
     this.egress.flushResolved(now);
     this.syncNeighbourStats();
     this.wakeWriters();
     let deadline = cache.nextDeadline(now);
     if (this.loopback.length > 0) deadline = minDeadline(deadline, now);
     return deadline;
+  }
+
+  /**
+   * ARP gave up on neighbour `ip` (its waiting frames were dropped and counted by the cache). As on
+   * Linux, a connected UDP socket whose peer is reached through it gets EHOSTUNREACH; the host
+   * hears it too (EVENT_HOST_UNREACHABLE), so pings waiting for that address fail at once.
+   */
+  private hostUnreachable(ip: u32): void {
+    this.events.push(0, EVENT_HOST_UNREACHABLE, <i32>ip);
+    const table = this.sockets;
+    const pool = table.pool;
+    for (let i = pool.nextLive(0); i >= 0; i = pool.nextLive(i + 1)) {
+      if (unchecked(table.state[i]) != SOCKET_STATE_CONNECTED) continue;
+      if (this.iface.nextHop(unchecked(table.remoteAddress[i])) != ip) continue;
+      unchecked(table.pendingError[i] = -Errno.EHOSTUNREACH);
+      this.events.push(pool.handleOf(i), EVENT_ERROR, -Errno.EHOSTUNREACH);
+    }
   }
 
   /** Sockets whose send found no room hear that there is room again (EVENT_WRITABLE). */
