@@ -34,8 +34,13 @@ export const CONFIG_ADDRESS_STRIDE = 8;
 export const CONFIG_MAX_ADDRESSES = 8;
 export const CONFIG_PORT_UNREACHABLE_PER_SECOND = 148;
 
-/** CONFIG_FLAGS: reserved for feature bits (e.g. transmit checksum offload); must be 0 today. */
-export const CONFIG_FLAGS_KNOWN = 0;
+/**
+ * CONFIG_FLAGS bit (VIRTIO_NET_F_CSUM): the device completes transport checksums, so the core sends
+ * UDP with only the pseudo-header sum in the checksum field and VIRTIO_NET_HDR_F_NEEDS_CSUM set.
+ */
+export const CONFIG_FLAG_TX_CHECKSUM_OFFLOAD = 1;
+/** Every CONFIG_FLAGS bit this core knows; others make init fail. */
+export const CONFIG_FLAGS_KNOWN = 1;
 
 // ## Layout table (core -> host, at layoutTable() after init): where init put each region.
 export const LAYOUT_BYTES = 128;

@@ -9,8 +9,27 @@ import type { CoreExports } from '../bindings/index.js';
 const {
   VIRTQ_DESC_BYTES, VIRTQ_DESC_ADDR, VIRTQ_DESC_LEN, VIRTQ_RING_IDX, VIRTQ_RING_ENTRIES,
   VIRTQ_AVAIL_ENTRY_BYTES, VIRTQ_USED_ENTRY_BYTES, VIRTQ_USED_ENTRY_ID, VIRTQ_USED_ENTRY_LEN,
-  VIRTIO_NET_HDR_BYTES, VIRTIO_NET_HDR_FLAGS, VIRTIO_NET_HDR_F_DATA_VALID,
+  VIRTIO_NET_HDR_BYTES, VIRTIO_NET_HDR_FLAGS, VIRTIO_NET_HDR_F_DATA_VALID, VIRTIO_NET_HDR_F_NEEDS_CSUM,
+  VIRTIO_NET_HDR_CSUM_START, VIRTIO_NET_HDR_CSUM_OFFSET,
 } = layout;
+
+/** A checksum that computes to zero is sent as its one's complement twin (RFC 768 for UDP). */
+const ZERO_CHECKSUM_SENT_AS = 0xffff;
+
+/**
+ * The device's half of VIRTIO_NET_F_CSUM: the field at start + offset holds the pseudo-header
+ * sum; the one's complement sum from `start` to the end of the frame completes it (RFC 1071).
+ */
+export function completeChecksum(frame: Uint8Array, start: number, offset: number): void {
+  let sum = 0;
+  let i = start;
+  for (; i + 1 < frame.length; i += 2) sum += (frame[i]! << 8) | frame[i + 1]!;
+  if (i < frame.length) sum += frame[i]! << 8;
+  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
+  const checksum = (~sum & 0xffff) || ZERO_CHECKSUM_SENT_AS;
+  frame[start + offset] = checksum >> 8;
+  frame[start + offset + 1] = checksum & 0xff;
+}
 
 const U16_MODULO = 0x10000;
 
@@ -61,12 +80,14 @@ export interface NicCounters {
   rxOversize: number;
   /** Frames the core sent while no link was attached. */
   txNoLink: number;
+  /** Transport checksums the core left partial and this device completed (the link verifies them). */
+  txChecksumsCompleted: number;
 }
 
 export class Nic {
   readonly rx: DeviceQueue;
   readonly tx: DeviceQueue;
-  readonly counters: NicCounters = { rxNoBuffer: 0, rxOversize: 0, txNoLink: 0 };
+  readonly counters: NicCounters = { rxNoBuffer: 0, rxOversize: 0, txNoLink: 0, txChecksumsCompleted: 0 };
 
   constructor(readonly core: CoreExports, layoutTable: number) {
     const t = new DataView(core.memory.buffer, layoutTable, layout.LAYOUT_BYTES);
@@ -104,8 +125,11 @@ export class Nic {
     return true;
   }
 
-  /** Takes every frame the core offered for transmission, in order. */
-  drain(send: ((frame: Uint8Array) => void) | undefined): number {
+  /**
+   * Takes every frame the core offered for transmission, in order. A frame whose checksum the core
+   * left partial is completed here unless the link says its receiver does not verify.
+   */
+  drain(send: ((frame: Uint8Array) => void) | undefined, acceptsPartialChecksum: boolean): number {
     const memory = this.core.memory;
     const view = new DataView(memory.buffer);
     let n = 0;
@@ -115,6 +139,15 @@ export class Nic {
       const frame = len > VIRTIO_NET_HDR_BYTES
         ? new Uint8Array(memory.buffer.slice(addr + VIRTIO_NET_HDR_BYTES, addr + len))
         : new Uint8Array(0);
+      if (frame.length > 0 && (view.getUint8(addr + VIRTIO_NET_HDR_FLAGS) & VIRTIO_NET_HDR_F_NEEDS_CSUM) !== 0 &&
+          !acceptsPartialChecksum) {
+        const start = view.getUint16(addr + VIRTIO_NET_HDR_CSUM_START, true);
+        const offset = view.getUint16(addr + VIRTIO_NET_HDR_CSUM_OFFSET, true);
+        if (start + offset + 2 <= frame.length) {
+          completeChecksum(frame, start, offset);
+          this.counters.txChecksumsCompleted++;
+        }
+      }
       this.tx.complete(view, id, 0);
       n++;
       if (send) send(frame);

@@ -10,7 +10,7 @@ import type { CoreExports, CoreSource } from '../bindings/index.js';
 import { parseCidr, parseIpv4, parseMac, formatIpv4, formatMac } from './address.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { RealClock } from './clock.js';
-import type { LinkEndpoint } from './devices/endpoint.js';
+import type { LinkEndpoint, TransmitOptions } from './devices/endpoint.js';
 import { reportCallbackError } from './devices/endpoint.js';
 import { Nic } from './nic.js';
 import { KeepAlive } from './keepalive.js';
@@ -62,6 +62,12 @@ export interface StackOptions {
   limits?: Partial<StackLimits>;
   /** Where to load the core from (default: the module embedded in the bundle). */
   core?: CoreSource;
+  /**
+   * Transmit checksum offload (virtio VIRTIO_NET_F_CSUM): the core leaves UDP checksums for the
+   * device, which passes them on partial over a trusted link and completes them otherwise.
+   * Default false.
+   */
+  checksumOffload?: boolean;
 }
 
 const CONFIG_LIMIT_FIELDS: Record<keyof StackLimits, number> = {
@@ -118,6 +124,8 @@ const seedFromCrypto = (): bigint => {
 
 export class Stack implements LinkEndpoint {
   readonly clock: Clock;
+  /** A stack consumes the frames it receives (LinkEndpoint.terminal). */
+  readonly terminal = true;
   readonly mac: string;
   readonly addresses: readonly string[];
   readonly dgram: DgramApi;
@@ -136,6 +144,7 @@ export class Stack implements LinkEndpoint {
   readonly #stats: number;
   readonly #pinger: Pinger;
   #transmit: ((frame: Uint8Array) => void) | undefined;
+  #transmitOptions: TransmitOptions | undefined;
   #pollQueued = false;
   #timer: TimerHandle | undefined;
   #timerAt = Infinity;
@@ -198,6 +207,7 @@ export class Stack implements LinkEndpoint {
       config.setUint32(offset, checkLimit(name, value), true);
     }
     config.setBigUint64(layout.CONFIG_SEED, seed, true);
+    if (options.checksumOffload) config.setUint32(layout.CONFIG_FLAGS, layout.CONFIG_FLAG_TX_CHECKSUM_OFFLOAD, true);
     const r = core.init();
     if (r < 0) throw new ErrnoError(r, 'init', 'invalid stack options (limits out of range or queue size not a power of two)');
     return new Stack(core, clock, formatMac(mac), cidrs);
@@ -212,8 +222,9 @@ export class Stack implements LinkEndpoint {
     this.requestPoll();
   }
 
-  attach(transmit: (frame: Uint8Array) => void): void {
+  attach(transmit: (frame: Uint8Array) => void, options?: TransmitOptions): void {
     this.#transmit = transmit;
+    this.#transmitOptions = options;
   }
 
   // ---- scheduling ----
@@ -274,7 +285,7 @@ export class Stack implements LinkEndpoint {
 
   /** Hands every frame the core queued for transmission to the link. */
   flushTransmit(): void {
-    this.#nic.drain(this.#transmit);
+    this.#nic.drain(this.#transmit, this.#transmitOptions?.acceptsPartialChecksum === true);
   }
 
   // ---- calls into the core ----

@@ -9,7 +9,7 @@ import {
   LAYOUT_STAT_COUNT, LAYOUT_RESULT, RESULT_BYTES, STAT_COUNT, VIRTIO_NET_HDR_BYTES,
   VIRTIO_NET_HDR_FLAGS, VIRTIO_NET_HDR_F_DATA_VALID, STAT_RX_DROP_DEVICE_ERROR, STAT_ARP_GIVE_UPS,
   STAT_ARP_PENDING_DROPPED, STAT_ARP_EVICTIONS, EVENT_WRITABLE, EVENT_ERROR, EVENT_HOST_UNREACHABLE,
-  SOCKET_STATE_CONNECTED,
+  SOCKET_STATE_CONNECTED, CONFIG_FLAG_TX_CHECKSUM_OFFLOAD,
 } from "../../bindings/layout";
 import { ETHERNET_HEADER_LEN } from "../wire/ethernet";
 import { Virtqueue, NO_DESCRIPTOR } from "../storage/virtqueue";
@@ -72,7 +72,8 @@ export class Core {
       config.neighbourLifetime, config.arpRetry, config.arpMaxRequests);
     const loopback = new Loopback(config.loopbackFrames, frameBytes);
     const events = new EventRing(config.eventRingSize);
-    const egress = new Egress(iface, tx, loopback, neighbours, config.mtu, <u16>random.next());
+    const egress = new Egress(iface, tx, loopback, neighbours, config.mtu, <u16>random.next(),
+      (config.flags & CONFIG_FLAG_TX_CHECKSUM_OFFLOAD) != 0);
     const sockets = new SocketTable(config.maxSockets, config.udpRxBytes, config.udpRxDatagrams, random);
     this.config = config;
     this.random = random;

@@ -9,7 +9,8 @@
 //   workspace: [virtio_net_hdr 12][ethernet 14][ipv4 20][transport header + payload ...]
 
 import {
-  VIRTIO_NET_HDR_BYTES, STAT_TX_FRAMES, STAT_TX_BYTES, STAT_TX_QUEUE_FULL, STAT_LOOPBACK_FRAMES,
+  VIRTIO_NET_HDR_BYTES, VIRTIO_NET_HDR_FLAGS, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_CSUM_START,
+  VIRTIO_NET_HDR_CSUM_OFFSET, STAT_TX_FRAMES, STAT_TX_BYTES, STAT_TX_QUEUE_FULL, STAT_LOOPBACK_FRAMES,
   STAT_LOOPBACK_QUEUE_FULL, STAT_TX_NO_ROUTE, STAT_ARP_REQUESTS_SENT,
 } from "../../bindings/layout";
 import * as Errno from "../../bindings/errno_values";
@@ -22,6 +23,12 @@ import { Interface, NO_ROUTE } from "./interface";
 import { Loopback } from "./loopback";
 import { NeighborCache, NO_MAC } from "./neighbor_cache";
 import { count, countBy } from "./stats";
+import { checksumFinish, checksumPartial } from "../wire/checksum";
+import { writeU16 } from "../wire/bytes";
+import { UDP_NO_CHECKSUM, UDP_ZERO_CHECKSUM_SENT_AS } from "../wire/udp";
+
+/** sendIp's `partialChecksumAt` when the transport checksum is complete. */
+export const CHECKSUM_COMPLETE: i32 = -1;
 
 /** Offset of the Ethernet header inside a workspace (after the virtio_net_hdr). */
 const FRAME_OFFSET: usize = VIRTIO_NET_HDR_BYTES;
@@ -45,6 +52,8 @@ export class Egress {
   readonly data: Workspace;
   readonly control: Workspace;
   readonly mtu: i32;
+  /** The device completes transport checksums (VIRTIO_NET_F_CSUM was negotiated). */
+  readonly checksumOffload: bool;
   private readonly ip: Ipv4Repr = new Ipv4Repr();
   private readonly eth: EthernetRepr = new EthernetRepr();
   private readonly arp: ArpRepr = new ArpRepr();
@@ -57,8 +66,10 @@ export class Egress {
     readonly neighbours: NeighborCache,
     mtu: i32,
     firstIdent: u16,
+    checksumOffload: bool,
   ) {
     this.mtu = mtu;
+    this.checksumOffload = checksumOffload;
     const bytes = VIRTIO_NET_HDR_BYTES + ETHERNET_HEADER_LEN + mtu;
     this.data = new Workspace(bytes);
     this.control = new Workspace(bytes);
@@ -72,9 +83,12 @@ export class Egress {
 
   /**
    * Sends the transport segment of `transportLen` bytes already written at ws.payloadPtr, from
-   * src to dst. Returns 0 when sent or queued for ARP, or a negative errno.
+   * src to dst. `partialChecksumAt`: offset in the segment of a checksum field that holds only the
+   * pseudo-header sum, for the device to complete (CHECKSUM_COMPLETE if there is none). Returns 0
+   * when sent or queued for ARP, or a negative errno.
    */
-  sendIp(ws: Workspace, src: u32, dst: u32, protocol: u8, transportLen: i32, now: i64): i32 {
+  sendIp(ws: Workspace, src: u32, dst: u32, protocol: u8, transportLen: i32, now: i64,
+    partialChecksumAt: i32 = CHECKSUM_COMPLETE): i32 {
     if (transportLen < 0 || transportLen > this.maxTransportLen) return -Errno.EMSGSIZE;
     const ip = this.ip;
     ip.src = src;
@@ -91,6 +105,7 @@ export class Egress {
     const frameLen = ETHERNET_HEADER_LEN + IPV4_HEADER_LEN + transportLen;
 
     if (this.iface.isOwn(dst)) {
+      // Looped frames are delivered as trusted: a partial checksum never needs completing.
       this.writeEthernet(ws.framePtr, this.iface.mac, EtherType.IPV4);
       if (!this.loopback.push(ws.framePtr, frameLen)) {
         count(STAT_LOOPBACK_QUEUE_FULL);
@@ -106,11 +121,13 @@ export class Egress {
     }
     if (this.iface.isBroadcast(hop)) {
       this.writeEthernet(ws.framePtr, MAC_BROADCAST, EtherType.IPV4);
-      return this.transmit(ws.framePtr, frameLen);
+      return this.transmit(ws.framePtr, frameLen, partialChecksumAt);
     }
     const mac = this.neighbours.lookup(hop, now);
     if (mac == NO_MAC) {
       // Waits in the neighbour cache; the ARP request goes out from poll's timer step at once.
+      // The neighbour cache keeps bare frames, so a waiting frame carries a complete checksum.
+      if (partialChecksumAt != CHECKSUM_COMPLETE) completeChecksum(ws.payloadPtr, transportLen, partialChecksumAt);
       this.writeEthernet(ws.framePtr, 0, EtherType.IPV4);
       const r = this.neighbours.enqueue(hop, ws.framePtr, frameLen, now);
       return r < 0 ? -Errno.EMSGSIZE : 0;
@@ -125,7 +142,7 @@ export class Egress {
       }
     }
     this.writeEthernet(ws.framePtr, mac, EtherType.IPV4);
-    return this.transmit(ws.framePtr, frameLen);
+    return this.transmit(ws.framePtr, frameLen, partialChecksumAt);
   }
 
   private writeEthernet(framePtr: usize, dst: u64, etherType: u16): void {
@@ -140,7 +157,7 @@ export class Egress {
    * Copies a finished frame into a transmit descriptor (padding it to the Ethernet minimum) and
    * offers it to the device. ENOBUFS when the queue is full.
    */
-  transmit(framePtr: usize, frameLen: i32): i32 {
+  transmit(framePtr: usize, frameLen: i32, partialChecksumAt: i32 = CHECKSUM_COMPLETE): i32 {
     const id = this.tx.acquire();
     if (id == NO_DESCRIPTOR) {
       count(STAT_TX_QUEUE_FULL);
@@ -148,6 +165,14 @@ export class Egress {
     }
     const buffer = this.tx.bufferOf(id);
     memory.fill(buffer, 0, VIRTIO_NET_HDR_BYTES);
+    if (partialChecksumAt != CHECKSUM_COMPLETE) {
+      // virtio 1.2 5.1.6.2: the device sums from csum_start to the end and stores the result at
+      // csum_start + csum_offset.
+      const transportStart = ETHERNET_HEADER_LEN + IPV4_HEADER_LEN;
+      store<u8>(buffer + VIRTIO_NET_HDR_FLAGS, <u8>VIRTIO_NET_HDR_F_NEEDS_CSUM);
+      store<u16>(buffer + VIRTIO_NET_HDR_CSUM_START, <u16>transportStart);
+      store<u16>(buffer + VIRTIO_NET_HDR_CSUM_OFFSET, <u16>partialChecksumAt);
+    }
     memory.copy(buffer + VIRTIO_NET_HDR_BYTES, framePtr, <usize>frameLen);
     let wireLen = frameLen;
     if (wireLen < ETHERNET_MIN_FRAME_LEN) {
@@ -226,4 +251,16 @@ export class Egress {
       ip = this.neighbours.dueRequest(now);
     }
   }
+}
+
+/**
+ * Completes a checksum left for the device: the field holds the folded pseudo-header sum, so the
+ * sum over the whole segment is the full sum. Used where a frame cannot carry a virtio header.
+ * A result of zero is stored as 0xffff, its one's complement twin: required for UDP (RFC 768),
+ * equally valid for TCP.
+ */
+export function completeChecksum(segment: usize, len: i32, checksumAt: i32): void {
+  let checksum = checksumFinish(checksumPartial(segment, len, 0));
+  if (checksum == UDP_NO_CHECKSUM) checksum = UDP_ZERO_CHECKSUM_SENT_AS;
+  writeU16(segment + <usize>checksumAt, checksum);
 }

@@ -12,7 +12,8 @@ import { WireError } from "../wire/error";
 import { UdpPacket, UdpRepr, UDP_HEADER_LEN } from "../wire/udp";
 import { IpProtocol, IPV4_HEADER_LEN } from "../wire/ipv4";
 import { Icmpv4Repr, Icmpv4Type, Icmpv4Unreachable } from "../wire/icmpv4";
-import { Egress } from "../iface/egress";
+import { Egress, CHECKSUM_COMPLETE } from "../iface/egress";
+import { UDP_CHECKSUM_OFFSET } from "../wire/udp";
 import { Ingress } from "../iface/ingress";
 import { EventRing } from "../iface/events";
 import { count } from "../iface/stats";
@@ -69,9 +70,11 @@ export class UdpLayer {
     repr.dstPort = <u16>port;
     repr.payloadPtr = payload;
     repr.payloadLen = len;
-    const written = repr.emit(ws.payloadPtr, this.egress.maxTransportLen, src, dst);
+    const offload = this.egress.checksumOffload;
+    const written = repr.emit(ws.payloadPtr, this.egress.maxTransportLen, src, dst, offload);
     if (written < 0) return -Errno.EMSGSIZE;
-    const r = this.egress.sendIp(ws, src, dst, IpProtocol.UDP, written, now);
+    const r = this.egress.sendIp(ws, src, dst, IpProtocol.UDP, written, now,
+      offload ? UDP_CHECKSUM_OFFSET : CHECKSUM_COMPLETE);
     return r < 0 ? r : len;
   }
 

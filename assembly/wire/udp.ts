@@ -26,7 +26,9 @@ export const UDP_ZERO_CHECKSUM_SENT_AS: u16 = 0xffff;
 const SRC_PORT_OFFSET: usize = 0;
 const DST_PORT_OFFSET: usize = 2;
 const LENGTH_OFFSET: usize = 4;
-const CHECKSUM_OFFSET: usize = 6;
+/** Where the checksum field sits in the header (what a device told to complete it needs). */
+export const UDP_CHECKSUM_OFFSET: i32 = 6;
+const CHECKSUM_OFFSET: usize = <usize>UDP_CHECKSUM_OFFSET;
 const PAYLOAD_OFFSET: usize = 8;
 
 /** A view over a UDP datagram. After `check` is Ok, `len` is the Length field. */

@@ -13,14 +13,29 @@
 
 import type { Clock } from '../clock.js';
 
+/** What a link tells an endpoint about the transmit function it installs (read at every send). */
+export interface TransmitOptions {
+  /**
+   * The link hands frames to a receiver that trusts them without verifying checksums, so a
+   * transport checksum may be left partial (virtio NEEDS_CSUM). Otherwise the sender completes it.
+   */
+  readonly acceptsPartialChecksum?: boolean;
+}
+
 /** Something that sends and receives Ethernet frames: a stack's NIC, a switch port, a FramePort. */
 export interface LinkEndpoint {
   /** The link calls this to hand a frame to the endpoint. `trusted`: checksums need no verifying. */
   receive(frame: Uint8Array, trusted: boolean): void;
   /** The link installs its transmit function here; the endpoint calls it for every frame it sends. */
-  attach(transmit: (frame: Uint8Array) => void): void;
+  attach(transmit: (frame: Uint8Array) => void, options?: TransmitOptions): void;
   /** The clock the endpoint runs on (links schedule delays on it). */
   readonly clock: Clock;
+  /**
+   * True for an endpoint that consumes frames itself and never passes them on (a stack). Only to
+   * such an endpoint may a trusted link carry partial checksums: a switch or a tap would forward
+   * or record them where they are checked.
+   */
+  readonly terminal?: boolean;
 }
 
 /** Length of an Ethernet II header (destination MAC, source MAC, EtherType); no FCS on our links. */

@@ -75,7 +75,7 @@ describe("config", () => {
     store<u32>(prefix + CONFIG_ADDRESSES + 4, 33);
     expect<bool>(new Config().read(prefix)).toBe(false);
     const flags = block();
-    store<u32>(flags + CONFIG_FLAGS, 1);
+    store<u32>(flags + CONFIG_FLAGS, 2);
     expect<bool>(new Config().read(flags)).toBe(false);
     const sockets = block();
     store<u32>(sockets + CONFIG_MAX_SOCKETS, 0xffffffff);
