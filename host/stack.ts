@@ -38,7 +38,7 @@ export interface StackLimits {
   /** Receive and transmit virtqueue sizes (powers of two). Default 256. */
   rxQueueSize: number;
   txQueueSize: number;
-  /** Readiness events between two drains. Default 1024. */
+  /** Readiness events between two drains (rounded up to a power of two). Default 1024. */
   eventRingSize: number;
   /** Frames waiting on the software loopback. Default 64. */
   loopbackFrames: number;
@@ -209,7 +209,7 @@ export class Stack implements LinkEndpoint {
     config.setBigUint64(layout.CONFIG_SEED, seed, true);
     if (options.checksumOffload) config.setUint32(layout.CONFIG_FLAGS, layout.CONFIG_FLAG_TX_CHECKSUM_OFFLOAD, true);
     const r = core.init();
-    if (r < 0) throw new ErrnoError(r, 'init', 'invalid stack options (limits out of range or queue size not a power of two)');
+    if (r < 0) throw new ErrnoError(r, 'init', 'invalid stack options (a limit out of range, a queue size not a power of two, or limits that together need more than 1 GiB)');
     return new Stack(core, clock, formatMac(mac), cidrs);
   }
 
@@ -409,7 +409,7 @@ export class Stack implements LinkEndpoint {
   /** Heap top and memory size of the core: both fixed after init. */
   memory(): { heapTop: number; pages: number } {
     this.assertUsable('memory');
-    return { heapTop: this.core.heapTop(), pages: this.core.memoryPages() };
+    return { heapTop: this.core.heapTop() >>> 0, pages: this.core.memoryPages() };
   }
 
   /** Every socket slot in use: kind, state, addresses, age, queue. */
@@ -438,7 +438,7 @@ export class Stack implements LinkEndpoint {
       addresses: [...this.addresses],
       mac: this.mac,
       failed: this.failed?.message ?? null,
-      memory: this.failed ? { heapTop: 0, pages: 0 } : { heapTop: this.core.heapTop(), pages: this.core.memoryPages() },
+      memory: this.failed ? { heapTop: 0, pages: 0 } : { heapTop: this.core.heapTop() >>> 0, pages: this.core.memoryPages() },
       sockets,
       socketSlots: slots,
     };

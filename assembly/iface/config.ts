@@ -8,10 +8,13 @@ import {
   CONFIG_RX_QUEUE_SIZE, CONFIG_TX_QUEUE_SIZE, CONFIG_MTU, CONFIG_EVENT_RING_SIZE,
   CONFIG_LOOPBACK_FRAMES, CONFIG_FLAGS, CONFIG_SEED, CONFIG_MAC, CONFIG_GATEWAY,
   CONFIG_ADDRESS_COUNT, CONFIG_ADDRESSES, CONFIG_ADDRESS_STRIDE, CONFIG_MAX_ADDRESSES,
-  CONFIG_PORT_UNREACHABLE_PER_SECOND, VIRTQ_MAX_SIZE, CONFIG_FLAGS_KNOWN,
+  CONFIG_PORT_UNREACHABLE_PER_SECOND, VIRTQ_MAX_SIZE, CONFIG_FLAGS_KNOWN, VIRTQ_DESC_BYTES,
+  VIRTQ_AVAIL_ENTRY_BYTES, VIRTQ_USED_ENTRY_BYTES, VIRTIO_NET_HDR_BYTES, EVENT_BYTES,
 } from "../../bindings/layout";
 import { readMac } from "../wire/bytes";
 import { IPV4_MIN_MTU } from "../wire/ipv4";
+import { ETHERNET_HEADER_LEN } from "../wire/ethernet";
+import { NEIGHBOR_MAX_FRAME_STORAGE } from "./neighbor_cache";
 import { MICROS_PER_MILLI } from "../time";
 
 const DEFAULT_MAX_SOCKETS: u32 = 64;
@@ -36,6 +39,23 @@ const MAX_MTU: u32 = 65535 - 14;
 const MAX_SOCKET_BUFFER: u32 = 64 * 1024 * 1024;
 const MAX_TABLE: u32 = 1 << 16;
 const MAX_DURATION_MS: u32 = 24 * 3600 * 1000;
+
+/**
+ * Every pool together must fit in this. Each limit alone can be legal while their product is not
+ * (65535 sockets of 64 MiB each): init must then fail with EINVAL, not run the 32-bit heap past
+ * 4 GiB (a trap, or worse, addresses that wrap and pools that overlap).
+ */
+const MAX_FOOTPRINT_BYTES: u64 = 1 << 30;
+/** Generous upper bounds on the bookkeeping beside each pool's bytes (tables, objects, alignment). */
+const SOCKET_OVERHEAD_BYTES: u64 = 256;
+const NEIGHBOUR_OVERHEAD_BYTES: u64 = 256;
+const DESCRIPTOR_OVERHEAD_BYTES: u64 = 64;
+const BUFFER_ALIGN: u64 = 16;
+const RECORD_ALIGN: u64 = 8;
+/** A u32 length is stored beside each held frame (loopback ring, neighbour pending slots). */
+const FRAME_LEN_BYTES: u64 = 4;
+/** The I/O area and the egress workspaces: a few frame buffers. */
+const WORKSPACE_BUFFERS: u64 = 4;
 
 @inline function orDefault(value: u32, fallback: u32): u32 {
   return value == 0 ? fallback : value;
@@ -89,6 +109,8 @@ export class Config {
     if (mtu < <u32>IPV4_MIN_MTU || mtu > MAX_MTU) return false;
     if (events > MAX_TABLE || loopback > MAX_TABLE || unreachable > MAX_TABLE) return false;
     if (count > <u32>CONFIG_MAX_ADDRESSES) return false;
+    if (footprint(sockets, rxBytes, neighbours, pending, rxQueue + txQueue, mtu, events, loopback) >
+        MAX_FOOTPRINT_BYTES) return false;
     // An unknown feature bit is a host built for a newer core: refuse rather than ignore it.
     if ((load<u32>(ptr + CONFIG_FLAGS) & ~<u32>CONFIG_FLAGS_KNOWN) != 0) return false;
     for (let i: u32 = 0; i < count; i++) {
@@ -121,6 +143,31 @@ export class Config {
     }
     return true;
   }
+}
+
+@inline function alignUp64(n: u64, to: u64): u64 {
+  return (n + to - 1) & ~(to - 1);
+}
+
+/**
+ * An upper bound on the bytes init will allocate for these limits, in 64-bit arithmetic so that no
+ * product wraps. The big terms are the pools; the overheads only need to err on the high side.
+ */
+function footprint(sockets: u32, rxBytes: u32, neighbours: u32, pending: u32, descriptors: u32,
+                   mtu: u32, events: u32, loopback: u32): u64 {
+  const frame = <u64>ETHERNET_HEADER_LEN + <u64>mtu;
+  const buffer = alignUp64(<u64>VIRTIO_NET_HDR_BYTES + frame, BUFFER_ALIGN);
+  const perDescriptor = buffer + <u64>(VIRTQ_DESC_BYTES + VIRTQ_AVAIL_ENTRY_BYTES + VIRTQ_USED_ENTRY_BYTES) +
+    DESCRIPTOR_OVERHEAD_BYTES;
+  let waiting = <u64>neighbours * <u64>pending * (frame + FRAME_LEN_BYTES);
+  // The neighbour cache caps its own frame storage (it keeps fewer waiting frames instead).
+  if (waiting > NEIGHBOR_MAX_FRAME_STORAGE) waiting = NEIGHBOR_MAX_FRAME_STORAGE;
+  return <u64>sockets * (alignUp64(<u64>rxBytes, RECORD_ALIGN) + SOCKET_OVERHEAD_BYTES) +
+    <u64>descriptors * perDescriptor +
+    <u64>neighbours * NEIGHBOUR_OVERHEAD_BYTES + waiting +
+    <u64>loopback * (FRAME_LEN_BYTES + frame) +
+    <u64>events * <u64>EVENT_BYTES +
+    buffer * WORKSPACE_BUFFERS;
 }
 
 function isQueueSize(n: u32): bool {

@@ -9,14 +9,25 @@ import {
 } from "../../bindings/layout";
 import { count } from "./stats";
 
+/** Far above anything the config allows; keeps the rounding below from overflowing. */
+const MAX_CAPACITY: u32 = 1 << 24;
+
 export class EventRing {
+  /** Entries in the ring: the size asked for, rounded up to a power of two. */
   readonly capacity: u32;
   readonly ptr: usize;
 
   constructor(capacity: i32) {
-    this.capacity = <u32>capacity;
-    this.ptr = heap.alloc(<usize>EVENTS_ENTRIES + <usize>capacity * EVENT_BYTES);
-    memory.fill(this.ptr, 0, <usize>EVENTS_ENTRIES + <usize>capacity * EVENT_BYTES);
+    // Entry n lives at n % capacity, n being a u32 counter that wraps at 2^32. Only a power of
+    // two divides 2^32, so only then do consecutive entries stay in consecutive slots across the
+    // wrap (with 3 slots, counters 0xffffffff and 0 would share slot 0 and the host would read
+    // one event twice and lose the other).
+    let rounded: u32 = 1;
+    while (rounded < <u32>capacity && rounded < MAX_CAPACITY) rounded <<= 1;
+    this.capacity = rounded;
+    const bytes = <usize>EVENTS_ENTRIES + <usize>rounded * EVENT_BYTES;
+    this.ptr = heap.alloc(bytes);
+    memory.fill(this.ptr, 0, bytes);
   }
 
   /** Appends an event; on a full ring sets the overflow flag instead (counted once per episode). */

@@ -86,7 +86,8 @@ export class Interface {
    * broadcast), the gateway otherwise, NO_ROUTE when there is neither.
    */
   nextHop(dst: u32): u32 {
-    if (dst == 0) return NO_ROUTE;
+    // 127/8 never goes to the wire, not even through the gateway (RFC 1122 3.2.1.3(g)).
+    if (dst == 0 || isLoopbackNet(dst)) return NO_ROUTE;
     if (this.isBroadcast(dst)) return dst;
     if (this.connectedIndex(dst) >= 0) return dst;
     if (this.gateway != 0 && this.connectedIndex(this.gateway) >= 0) return this.gateway;

@@ -57,9 +57,9 @@ export class DatagramQueue {
    * the caller counts the drop.
    */
   push(address: u32, port: u32, ptr: usize, len: i32): bool {
-    if (len < 0 || this.count >= this.maxDatagrams) return false;
+    // Checked before the record size is computed, which a huge len would overflow.
+    if (len < 0 || len > this.maxPayload || this.count >= this.maxDatagrams) return false;
     const need = recordLen(len);
-    if (need > this.capacity) return false;
     let at = this.tail;
     if (this.count == 0) {
       // Empty: restart at the beginning so the whole storage is available in one piece.
@@ -92,13 +92,22 @@ export class DatagramQueue {
     return true;
   }
 
-  /** Offset of the oldest record, skipping a wrap marker. Only valid when count > 0. */
+  /** Address of the oldest record, skipping a wrap marker. Only valid when count > 0. */
   private front(): usize {
+    this.skipWrap();
+    return this.storage + <usize>this.head;
+  }
+
+  /**
+   * Moves head past a wrap marker (or an end gap too short for one) to the record at offset 0.
+   * Done as soon as head lands there, not lazily: `push` reads head to find the free space, and a
+   * head left on the marker would hide the space between the marker and the end.
+   */
+  private skipWrap(): void {
     if (this.capacity - this.head < DATAGRAM_HEADER_BYTES ||
         load<u32>(this.storage + <usize>this.head + HDR_RECORD_LEN) == WRAP_MARKER) {
       this.head = 0;
     }
-    return this.storage + <usize>this.head;
   }
 
   @inline frontAddress(): u32 { return this.count == 0 ? 0 : load<u32>(this.front() + HDR_ADDRESS); }
@@ -116,5 +125,6 @@ export class DatagramQueue {
     if (this.head == this.capacity) this.head = 0;
     this.count--;
     if (this.count == 0) this.clear();
+    else this.skipWrap();
   }
 }

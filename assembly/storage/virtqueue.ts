@@ -39,6 +39,8 @@ export class Virtqueue {
   readonly avail: usize;
   readonly used: usize;
   readonly buffers: usize;
+  /** Bytes from one buffer to the next (bufferBytes rounded up to the region alignment). */
+  private readonly stride: usize;
   /** Our copy of avail.idx: the device may read the shared one, never write it. */
   private availIdx: u16 = 0;
   /** Next used-ring index the driver has not consumed yet. */
@@ -74,6 +76,7 @@ export class Virtqueue {
     this.freeIds = new StaticArray<u16>(size);
     this.offered = new StaticArray<u8>(size);
     const stride = alignUp(<usize>bufferBytes, REGION_ALIGN);
+    this.stride = stride;
     for (let i = 0; i < size; i++) {
       const d = descriptors + <usize>i * VIRTQ_DESC_BYTES;
       store<u64>(d + VIRTQ_DESC_ADDR, <u64>(buffers + <usize>i * stride));
@@ -94,8 +97,12 @@ export class Virtqueue {
     return size >= 1 && size <= VIRTQ_MAX_SIZE && (size & (size - 1)) == 0;
   }
 
+  /**
+   * The buffer behind descriptor `id`, computed from our own layout: the descriptor table lies in
+   * memory the device can write, and an address read back from it could point anywhere.
+   */
   @inline bufferOf(id: i32): usize {
-    return <usize>load<u64>(this.descriptors + <usize>id * VIRTQ_DESC_BYTES + VIRTQ_DESC_ADDR);
+    return this.buffers + <usize>id * this.stride;
   }
 
   /** Puts descriptor `id` in the available ring with `len` bytes (the frame, or the room for one). */

@@ -4,6 +4,9 @@ import {
   CONFIG_BYTES, CONFIG_MAX_SOCKETS, CONFIG_RX_QUEUE_SIZE, CONFIG_TX_QUEUE_SIZE, CONFIG_MTU,
   CONFIG_ADDRESS_COUNT, CONFIG_ADDRESSES, CONFIG_MAX_ADDRESSES, CONFIG_FLAGS, CONFIG_MAC,
   CONFIG_NEIGHBOUR_LIFETIME_MS, CONFIG_ARP_RETRY_MS, CONFIG_UDP_RX_BYTES,
+  CONFIG_UDP_RX_DATAGRAMS, CONFIG_NEIGHBOURS, CONFIG_NEIGHBOUR_PENDING, CONFIG_ARP_MAX_REQUESTS,
+  CONFIG_EVENT_RING_SIZE, CONFIG_LOOPBACK_FRAMES, CONFIG_SEED, CONFIG_GATEWAY,
+  CONFIG_ADDRESS_STRIDE, CONFIG_PORT_UNREACHABLE_PER_SECOND,
 } from "../../bindings/layout";
 import { scratch } from "./helpers";
 
@@ -98,5 +101,211 @@ describe("config", () => {
     store<u32>(bad + CONFIG_MTU, 10);
     expect<bool>(c.read(bad)).toBe(false);
     expect<i32>(c.maxSockets).toBe(9);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Every default, every field's limits one by one (refused with nothing changed), and limits that
+// are each legal but together need more memory than a 32-bit heap can give.
+
+/** A valid block with a non-default value in every field, so "unchanged" can be told apart. */
+function goodBlock(): usize {
+  const b = block();
+  store<u32>(b + CONFIG_MAX_SOCKETS, 5);
+  store<u32>(b + CONFIG_UDP_RX_DATAGRAMS, 6);
+  store<u32>(b + CONFIG_UDP_RX_BYTES, 7000);
+  store<u32>(b + CONFIG_NEIGHBOURS, 8);
+  store<u32>(b + CONFIG_NEIGHBOUR_PENDING, 9);
+  store<u32>(b + CONFIG_NEIGHBOUR_LIFETIME_MS, 10_000);
+  store<u32>(b + CONFIG_ARP_RETRY_MS, 11);
+  store<u32>(b + CONFIG_ARP_MAX_REQUESTS, 12);
+  store<u32>(b + CONFIG_RX_QUEUE_SIZE, 16);
+  store<u32>(b + CONFIG_TX_QUEUE_SIZE, 32);
+  store<u32>(b + CONFIG_MTU, 1400);
+  store<u32>(b + CONFIG_EVENT_RING_SIZE, 13);
+  store<u32>(b + CONFIG_LOOPBACK_FRAMES, 14);
+  store<u32>(b + CONFIG_FLAGS, 1);
+  store<u64>(b + CONFIG_SEED, 0x1122334455667788);
+  for (let i = 0; i < 6; i++) store<u8>(b + CONFIG_MAC + i, <u8>(0x0a + i));
+  store<u32>(b + CONFIG_GATEWAY, 0x0a0000fe);
+  store<u32>(b + CONFIG_PORT_UNREACHABLE_PER_SECOND, 15);
+  store<u32>(b + CONFIG_ADDRESS_COUNT, 2);
+  store<u32>(b + CONFIG_ADDRESSES, 0x0a000001);
+  store<u32>(b + CONFIG_ADDRESSES + 4, 24);
+  store<u32>(b + CONFIG_ADDRESSES + CONFIG_ADDRESS_STRIDE, 0xc0a80001);
+  store<u32>(b + CONFIG_ADDRESSES + CONFIG_ADDRESS_STRIDE + 4, 16);
+  return b;
+}
+
+/** Every field of a Config as text, to compare before and after. */
+function snapshot(c: Config): string {
+  let s = [c.maxSockets, c.udpRxDatagrams, c.udpRxBytes, c.neighbours, c.neighbourPending,
+    c.arpMaxRequests, c.rxQueueSize, c.txQueueSize, c.mtu, c.eventRingSize, c.loopbackFrames,
+    c.portUnreachablePerSecond, c.addressCount].join(",");
+  s += "|" + c.neighbourLifetime.toString() + "," + c.arpRetry.toString() + "," + c.flags.toString();
+  s += "|" + c.seed.toString() + "," + c.mac.toString() + "," + c.gateway.toString();
+  for (let i = 0; i < CONFIG_MAX_ADDRESSES; i++) {
+    s += "|" + c.addresses[i].toString() + "/" + c.prefixLengths[i].toString();
+  }
+  return s;
+}
+
+/** Reads goodBlock with one u32 field replaced: must be refused, leaving `c` as it was. */
+function refusedUnchanged(c: Config, offset: u32, value: u32): bool {
+  const before = snapshot(c);
+  const b = goodBlock();
+  store<u32>(b + offset, value);
+  return !c.read(b) && snapshot(c) == before;
+}
+
+/** Reads goodBlock with one u32 field replaced into a fresh Config: whether it is accepted. */
+function accepted(offset: u32, value: u32): bool {
+  const b = goodBlock();
+  store<u32>(b + offset, value);
+  return new Config().read(b);
+}
+
+describe("config (every field)", () => {
+  it("fills every default when the block is all zero", () => {
+    const c = new Config();
+    expect<bool>(c.read(block())).toBe(true);
+    expect<i32>(c.maxSockets).toBe(64);
+    expect<i32>(c.udpRxDatagrams).toBe(64);
+    expect<i32>(c.udpRxBytes).toBe(64 * 1024);
+    expect<i32>(c.neighbours).toBe(64);
+    expect<i32>(c.neighbourPending).toBe(4);
+    expect<i64>(c.neighbourLifetime).toBe(60_000_000);
+    expect<i64>(c.arpRetry).toBe(1_000_000);
+    expect<i32>(c.arpMaxRequests).toBe(3);
+    expect<i32>(c.rxQueueSize).toBe(256);
+    expect<i32>(c.txQueueSize).toBe(256);
+    expect<i32>(c.mtu).toBe(1500);
+    expect<i32>(c.eventRingSize).toBe(1024);
+    expect<i32>(c.loopbackFrames).toBe(64);
+    expect<i32>(c.portUnreachablePerSecond).toBe(1000);
+    expect<u32>(c.flags).toBe(0);
+    expect<u64>(c.seed).toBe(0);
+    expect<u64>(c.mac).toBe(0);
+    expect<u32>(c.gateway).toBe(0);
+    expect<i32>(c.addressCount).toBe(0);
+  });
+
+  it("reads every non-default field as given", () => {
+    const c = new Config();
+    expect<bool>(c.read(goodBlock())).toBe(true);
+    expect<string>(snapshot(c)).toBe(
+      "5,6,7000,8,9,12,16,32,1400,13,14,15,2|10000000,11000,1|1234605616436508552,11042563100175,167772414" +
+      "|167772161/24|3232235521/16|0/0|0/0|0/0|0/0|0/0|0/0");
+  });
+
+  it("refuses queue sizes that are not powers of two from 2 to 32768, nothing changed", () => {
+    const c = new Config();
+    c.read(goodBlock());
+    const bad: u32[] = [1, 3, 6, 24, 1000, 65536, 0x80000000, 0xffffffff];
+    for (let k = 0; k < bad.length; k++) {
+      expect<bool>(refusedUnchanged(c, CONFIG_RX_QUEUE_SIZE, bad[k])).toBe(true);
+      expect<bool>(refusedUnchanged(c, CONFIG_TX_QUEUE_SIZE, bad[k])).toBe(true);
+    }
+    expect<bool>(accepted(CONFIG_RX_QUEUE_SIZE, 2)).toBe(true);
+    expect<bool>(accepted(CONFIG_TX_QUEUE_SIZE, 32768)).toBe(true);
+  });
+
+  it("refuses an MTU outside 68..65521, nothing changed; both ends accepted", () => {
+    const c = new Config();
+    c.read(goodBlock());
+    const bad: u32[] = [1, 67, 65522, 65535, 0xffffffff];
+    for (let k = 0; k < bad.length; k++) expect<bool>(refusedUnchanged(c, CONFIG_MTU, bad[k])).toBe(true);
+    expect<bool>(accepted(CONFIG_MTU, 68)).toBe(true);
+    expect<bool>(accepted(CONFIG_MTU, 65521)).toBe(true);
+  });
+
+  it("refuses more than 8 addresses and any prefix beyond 32, checking each address", () => {
+    const c = new Config();
+    c.read(goodBlock());
+    expect<bool>(refusedUnchanged(c, CONFIG_ADDRESS_COUNT, CONFIG_MAX_ADDRESSES + 1)).toBe(true);
+    expect<bool>(refusedUnchanged(c, CONFIG_ADDRESS_COUNT, 0xffffffff)).toBe(true);
+    expect<bool>(refusedUnchanged(c, CONFIG_ADDRESSES + 4, 33)).toBe(true);
+    expect<bool>(refusedUnchanged(c, CONFIG_ADDRESSES + CONFIG_ADDRESS_STRIDE + 4, 0x100 + 24)).toBe(true);
+    // With all 8 in use the last one is checked too.
+    const full = goodBlock();
+    store<u32>(full + CONFIG_ADDRESS_COUNT, CONFIG_MAX_ADDRESSES);
+    for (let i = 0; i < CONFIG_MAX_ADDRESSES; i++) {
+      store<u32>(full + CONFIG_ADDRESSES + i * CONFIG_ADDRESS_STRIDE, 0x0a000001 + (i << 8));
+      store<u32>(full + CONFIG_ADDRESSES + i * CONFIG_ADDRESS_STRIDE + 4, i == 0 ? 0 : 32);
+    }
+    const all = new Config();
+    expect<bool>(all.read(full)).toBe(true);
+    expect<i32>(all.addressCount).toBe(8);
+    expect<u8>(all.prefixLengths[7]).toBe(32);
+    store<u32>(full + CONFIG_ADDRESSES + 7 * CONFIG_ADDRESS_STRIDE + 4, 33);
+    expect<bool>(new Config().read(full)).toBe(false);
+  });
+
+  it("refuses each absurd table size, buffer size and duration, nothing changed", () => {
+    const c = new Config();
+    c.read(goodBlock());
+    const offsets: u32[] = [
+      CONFIG_MAX_SOCKETS, CONFIG_UDP_RX_DATAGRAMS, CONFIG_UDP_RX_BYTES, CONFIG_NEIGHBOURS,
+      CONFIG_NEIGHBOUR_PENDING, CONFIG_NEIGHBOUR_LIFETIME_MS, CONFIG_ARP_RETRY_MS, CONFIG_ARP_MAX_REQUESTS,
+      CONFIG_EVENT_RING_SIZE, CONFIG_LOOPBACK_FRAMES, CONFIG_PORT_UNREACHABLE_PER_SECOND,
+    ];
+    // The smallest refused value of each (one past its limit).
+    const justTooBig: u32[] = [
+      65536, 65537, 64 * 1024 * 1024 + 1, 65537,
+      65537, 24 * 3600 * 1000 + 1, 24 * 3600 * 1000 + 1, 65537,
+      65537, 65537, 65537,
+    ];
+    for (let k = 0; k < offsets.length; k++) {
+      expect<bool>(refusedUnchanged(c, offsets[k], justTooBig[k])).toBe(true, "field at " + offsets[k].toString());
+      expect<bool>(refusedUnchanged(c, offsets[k], 0xffffffff)).toBe(true, "field at " + offsets[k].toString());
+      expect<bool>(accepted(offsets[k], justTooBig[k] - 1)).toBe(true, "field at " + offsets[k].toString());
+    }
+  });
+
+  it("refuses unknown flag bits, nothing changed", () => {
+    const c = new Config();
+    c.read(goodBlock());
+    expect<bool>(refusedUnchanged(c, CONFIG_FLAGS, 2)).toBe(true);
+    expect<bool>(refusedUnchanged(c, CONFIG_FLAGS, 0x80000001)).toBe(true);
+  });
+
+  it("refuses limits that are each legal but together exceed the memory a core can have", () => {
+    const c = new Config();
+    c.read(goodBlock());
+    // 65535 sockets of 64 MiB: 4 TiB of receive buffers.
+    const sockets = goodBlock();
+    store<u32>(sockets + CONFIG_MAX_SOCKETS, 65535);
+    store<u32>(sockets + CONFIG_UDP_RX_BYTES, 64 * 1024 * 1024);
+    const before = snapshot(c);
+    expect<bool>(c.read(sockets)).toBe(false);
+    // Two queues of 32768 buffers of 64 KiB: 4 GiB.
+    const queues = goodBlock();
+    store<u32>(queues + CONFIG_RX_QUEUE_SIZE, 32768);
+    store<u32>(queues + CONFIG_TX_QUEUE_SIZE, 32768);
+    store<u32>(queues + CONFIG_MTU, 65521);
+    expect<bool>(c.read(queues)).toBe(false);
+    // 65536 loopback frames of 64 KiB: 4 GiB.
+    const loop = goodBlock();
+    store<u32>(loop + CONFIG_LOOPBACK_FRAMES, 65536);
+    store<u32>(loop + CONFIG_MTU, 65521);
+    expect<bool>(c.read(loop)).toBe(false);
+    expect<string>(snapshot(c)).toBe(before);
+  });
+
+  it("still accepts large but reasonable configurations", () => {
+    const big = goodBlock();
+    store<u32>(big + CONFIG_MAX_SOCKETS, 4096);
+    store<u32>(big + CONFIG_UDP_RX_BYTES, 64 * 1024);
+    store<u32>(big + CONFIG_RX_QUEUE_SIZE, 4096);
+    store<u32>(big + CONFIG_TX_QUEUE_SIZE, 4096);
+    store<u32>(big + CONFIG_NEIGHBOURS, 65536);
+    store<u32>(big + CONFIG_NEIGHBOUR_PENDING, 65536); // the cache caps its own storage
+    store<u32>(big + CONFIG_EVENT_RING_SIZE, 65536);
+    expect<bool>(new Config().read(big)).toBe(true);
+    const jumbo = goodBlock();
+    store<u32>(jumbo + CONFIG_MTU, 65521);
+    store<u32>(jumbo + CONFIG_RX_QUEUE_SIZE, 1024);
+    store<u32>(jumbo + CONFIG_TX_QUEUE_SIZE, 1024);
+    expect<bool>(new Config().read(jumbo)).toBe(true);
   });
 });
