@@ -187,4 +187,6 @@ export const STAT_ICMP_ERRORS_RECEIVED = 35;
 export const STAT_ARP_RECEIVED = 36;
 export const STAT_ICMP_ECHO_REQUESTS = 37;
 export const STAT_UDP_DELIVERED = 38;
-export const STAT_COUNT = 39;
+/** An echo reply for a ping socket whose queue was full. */
+export const STAT_ICMP_DROP_QUEUE_FULL = 39;
+export const STAT_COUNT = 40;

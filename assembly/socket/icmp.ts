@@ -8,7 +8,7 @@ import * as Errno from "../../bindings/errno_values";
 import {
   SOCKET_KIND_UDP, SOCKET_KIND_ICMP, SOCKET_STATE_OPEN, SOCKET_STATE_CONNECTED, EVENT_READABLE,
   EVENT_ERROR, STAT_ICMP_ECHO_REPLIES, STAT_ICMP_DROP_NO_SOCKET, STAT_ICMP_ERRORS_RECEIVED,
-  STAT_UDP_DROP_QUEUE_FULL,
+  STAT_ICMP_DROP_QUEUE_FULL,
 } from "../../bindings/layout";
 import { readU16, readU32, readU8 } from "../wire/bytes";
 import { Icmpv4Repr, Icmpv4Type, Icmpv4Unreachable, ICMPV4_HEADER_LEN } from "../wire/icmpv4";
@@ -92,7 +92,7 @@ export class IcmpLayer {
     const queue = table.queue(i);
     const wasEmpty = queue.count == 0;
     if (!queue.push(ingress.ip.src, icmp.seqNo, icmp.dataPtr, icmp.dataLen)) {
-      count(STAT_UDP_DROP_QUEUE_FULL);
+      count(STAT_ICMP_DROP_QUEUE_FULL);
       return;
     }
     count(STAT_ICMP_ECHO_REPLIES);

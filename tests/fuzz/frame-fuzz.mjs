@@ -355,7 +355,7 @@ export const ACCEPTED = ['arpReceived', 'icmpEchoRequests', 'icmpEchoReplies', '
 export const DROPPED = [
   'ethDropMalformed', 'ethDropNotForUs', 'ethDropUnknownType', 'arpDropMalformed',
   'ipDropMalformed', 'ipDropChecksum', 'ipDropNotForUs', 'ipDropFragment', 'ipDropUnknownProtocol',
-  'icmpDropMalformed', 'icmpDropNoSocket',
+  'icmpDropMalformed', 'icmpDropNoSocket', 'icmpDropQueueFull',
   'udpDropMalformed', 'udpDropChecksum', 'udpDropNoSocket', 'udpDropQueueFull',
 ];
 
