@@ -4,6 +4,8 @@ export { heapTop, memoryPages } from "./abi/memory";
 export { wireCheck, wireInputAt } from "./abi/wire_check";
 export { configBlock, init, layoutTable, poll } from "./abi/stack";
 export {
-  socketOpen, socketBind, socketConnect, socketDisconnect, socketSend, socketRecv, socketRecvDone,
-  socketError, socketSetOption, socketClose, socketCapacity, socketInfo, udpMaxPayload,
+  socketOpen, socketBind, socketSend, socketRecv, socketRecvDone, socketError, socketSetOption,
+  socketClose, socketCloseAll, socketCapacity, socketInfo, socketDescribe,
 } from "./abi/sockets";
+export { socketConnect, socketDisconnect, udpMaxPayload } from "./abi/udp";
+export { routeNextHop } from "./abi/route";

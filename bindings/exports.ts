@@ -27,23 +27,36 @@ export interface CoreExports {
   /** Runs the stack at `nowMicros`; returns the next deadline in microseconds (NO_DEADLINE: none). */
   poll(nowMicros: bigint): bigint;
 
-  /** A socket of kind SOCKET_KIND_UDP or SOCKET_KIND_ICMP: handle or -errno (EMFILE when full). */
-  socketOpen(kind: number): number;
+  /**
+   * A socket of kind SOCKET_KIND_UDP or SOCKET_KIND_ICMP: handle or -errno (EMFILE when full).
+   * `nowMicros`: the host's clock (socket calls never run on the stale time of the last poll).
+   */
+  socketOpen(kind: number, nowMicros: number): number;
   socketBind(handle: number, address: number, port: number): number;
   socketConnect(handle: number, address: number, port: number): number;
   socketDisconnect(handle: number): number;
-  /** Sends `len` bytes from the I/O area (ICMP: `port` is the echo sequence number). */
-  socketSend(handle: number, address: number, port: number, len: number): number;
-  /** Address of the oldest datagram's payload (result block: source, port, length) or -EAGAIN. */
+  /** Sends `len` bytes from the I/O area at `nowMicros` (ICMP: `port` is the echo sequence number). */
+  socketSend(handle: number, address: number, port: number, len: number, nowMicros: number): number;
+  /**
+   * Address of the oldest record's payload (result block: source, port, length, record kind,
+   * errno of an error record) or -EAGAIN.
+   */
   socketRecv(handle: number): number;
   socketRecvDone(handle: number): number;
   socketError(handle: number): number;
   socketSetOption(handle: number, option: number, value: number): number;
   socketClose(handle: number): number;
+  /** Closes every socket (the stack is closing); returns how many were open. */
+  socketCloseAll(): number;
+  /** Socket slots of every kind (socketInfo's index range: UDP slots, then ICMP). */
   socketCapacity(): number;
   /** Describes slot `index` in the result block; its handle, or 0 when free. */
   socketInfo(index: number): number;
+  /** Describes the socket `handle` names (state, queue, pending error, waiting for room): 0 or -EBADF. */
+  socketDescribe(handle: number): number;
   udpMaxPayload(): number;
+  /** The next hop toward `dst` (dst itself on a connected prefix, else the gateway), 0 for none. */
+  routeNextHop(dst: number): number;
 }
 
 /** poll's "no deadline" (i64 max). */

@@ -9,7 +9,8 @@
 //   32 rxQueueSize        36 txQueueSize         40 mtu               44 eventRingSize
 //   48 loopbackFrames     52 flags               56 seed (u64)        64 mac (6 bytes)
 //   72 gateway            76 addressCount        80 addresses[8] as (address, prefixLength)
-//   148 portUnreachablePerSecond
+//   148 portUnreachablePerSecond      152 icmpSockets
+//   160 secret (16 bytes: the key of every keyed hash; all zero: derived from the seed)
 export const CONFIG_BYTES = 256;
 export const CONFIG_MAX_SOCKETS = 0;
 export const CONFIG_UDP_RX_DATAGRAMS = 4;
@@ -33,6 +34,10 @@ export const CONFIG_ADDRESSES = 80;
 export const CONFIG_ADDRESS_STRIDE = 8;
 export const CONFIG_MAX_ADDRESSES = 8;
 export const CONFIG_PORT_UNREACHABLE_PER_SECOND = 148;
+/** ICMP (ping) socket slots, a pool of their own beside the UDP sockets (CONFIG_MAX_SOCKETS). */
+export const CONFIG_ICMP_SOCKETS = 152;
+export const CONFIG_SECRET = 160;
+export const CONFIG_SECRET_BYTES = 16;
 
 /**
  * CONFIG_FLAGS bit (VIRTIO_NET_F_CSUM): the device completes transport checksums, so the core sends
@@ -63,6 +68,8 @@ export const LAYOUT_STATS = 52;
 export const LAYOUT_STAT_COUNT = 56;
 /** The result block socket calls fill (source address of a datagram, socket info...). */
 export const LAYOUT_RESULT = 60;
+/** The interface's MAC address (6 bytes, then 2 zero bytes): the config's, or one derived from the secret. */
+export const LAYOUT_MAC = 64;
 
 // ## VirtIO 1.2 split virtqueues (section 2.7), driver = core, device = host.
 //
@@ -101,9 +108,11 @@ export const VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
 /** RX: the device vouches for the checksums; the core skips verifying them. */
 export const VIRTIO_NET_HDR_F_DATA_VALID = 2;
 
-// ## Event ring (core -> host), filled during poll and drained by the host after every poll.
+// ## Event ring (core -> host), filled during poll and socket calls, drained by the host after
+// every poll. At most one unread entry per socket: later events for it are merged into that entry
+// (kind bits OR-ed, value replaced), so a ring with an entry per socket slot never overflows.
 //   0 writeCount u32 (core)   4 readCount u32 (host)   8 overflowed u32 (core sets, host clears)
-//   12 entries[capacity] of { handle i32, kind u32, value i32 }
+//   12 entries[capacity] of { handle i32, kind u32 (EVENT_* bits), value i32 }
 export const EVENTS_WRITE = 0;
 export const EVENTS_READ = 4;
 export const EVENTS_OVERFLOW = 8;
@@ -112,22 +121,27 @@ export const EVENT_BYTES = 12;
 export const EVENT_HANDLE = 0;
 export const EVENT_KIND = 4;
 export const EVENT_VALUE = 8;
+/** Something was queued for reading (data or, for ICMP sockets, an error record). */
 export const EVENT_READABLE = 1;
+/** A send that failed with ENOBUFS may be retried: the transmit queue has room again. */
 export const EVENT_WRITABLE = 2;
-/** value: the negative errno. */
-export const EVENT_ERROR = 3;
-/** Handle 0 (the stack itself): ARP gave up on a neighbour; value: its IPv4 address as i32. */
-export const EVENT_HOST_UNREACHABLE = 4;
+/** A pending error was set (socketError reads it); value: the negative errno. */
+export const EVENT_ERROR = 4;
 
 // ## Result block (core -> host), filled by calls that return more than one number.
-//   recvfrom: 0 address u32, 4 port u32, 8 length u32, 12 truncated u32, 16 icmp ident/seq u32
-//   socketInfo: 0 kind, 4 state, 8 localAddress, 12 localPort, 16 remoteAddress, 20 remotePort,
-//               24 createdAt (i64 micros), 32 rxQueued bytes, 36 rxDatagrams, 40 generation handle
+//   recv: 0 address u32, 4 port u32, 8 length u32, 12 truncated u32, 16 errno i32 (negative, in
+//         an error record), 20 record kind u32 (DATAGRAM_RECORD_*)
+//   socketInfo / socketDescribe: 0 kind, 4 state, 8 localAddress, 12 localPort, 16 remoteAddress,
+//         20 remotePort, 24 createdAt (i64 micros), 32 rxQueued bytes, 36 rxDatagrams,
+//         40 generation handle, 44 pending error (negative errno, not cleared), 48 waiting for
+//         room to send (0/1)
 export const RESULT_BYTES = 64;
 export const RESULT_ADDRESS = 0;
 export const RESULT_PORT = 4;
 export const RESULT_LENGTH = 8;
 export const RESULT_TRUNCATED = 12;
+export const RESULT_ERRNO = 16;
+export const RESULT_RECORD_KIND = 20;
 export const INFO_KIND = 0;
 export const INFO_STATE = 4;
 export const INFO_LOCAL_ADDRESS = 8;
@@ -138,8 +152,20 @@ export const INFO_CREATED_AT = 24;
 export const INFO_RX_BYTES = 32;
 export const INFO_RX_DATAGRAMS = 36;
 export const INFO_HANDLE = 40;
+export const INFO_PENDING_ERROR = 44;
+export const INFO_WAITING_WRITABLE = 48;
 
-// ## Socket kinds and states (socketInfo)
+// ## Receive-queue record kinds (RESULT_RECORD_KIND). ICMP sockets get errors in line with replies,
+// so each error reaches the ping it quotes (address: the quoted destination, port: its sequence).
+/** A datagram (UDP) or an echo reply (ICMP: port is its sequence number). */
+export const DATAGRAM_RECORD_DATA = 0;
+/** An ICMP error quoting one of our echo requests; RESULT_ERRNO says which error. */
+export const DATAGRAM_RECORD_ICMP_ERROR = 1;
+/** ARP gave up on the next hop at `address`: pings routed through it fail with EHOSTUNREACH. */
+export const DATAGRAM_RECORD_NEIGHBOUR_UNREACHABLE = 2;
+
+// ## Socket kinds and states (socketInfo). Each kind has its own pool; its kind is the tag in the
+// bits 28..30 of every handle it issues.
 export const SOCKET_KIND_FREE = 0;
 export const SOCKET_KIND_UDP = 1;
 export const SOCKET_KIND_ICMP = 2;
@@ -189,4 +215,9 @@ export const STAT_ICMP_ECHO_REQUESTS = 37;
 export const STAT_UDP_DELIVERED = 38;
 /** An echo reply for a ping socket whose queue was full. */
 export const STAT_ICMP_DROP_QUEUE_FULL = 39;
-export const STAT_COUNT = 40;
+/** Used entries from the device with an id never offered or an impossible length (virtqueue). */
+export const STAT_RX_QUEUE_DEVICE_ERRORS = 40;
+export const STAT_TX_QUEUE_DEVICE_ERRORS = 41;
+/** ICMP errors quoting one of our packets that Linux also ignores (soft errors, unconnected UDP). */
+export const STAT_ICMP_ERRORS_IGNORED = 42;
+export const STAT_COUNT = 43;

@@ -122,7 +122,7 @@ export class Socket extends Emitter implements SocketOwner {
       stack.assertUsable('bind');
       const value = checkAddress(address, 'bind');
       stack.pollQuietly();
-      const handle = stack.call(() => stack.core.socketOpen(layout.SOCKET_KIND_UDP));
+      const handle = stack.call(() => stack.core.socketOpen(layout.SOCKET_KIND_UDP, stack.clock.now()));
       if (handle === undefined) throw stack.failed!;
       if (handle < 0) throw new ErrnoError(handle, 'bind');
       const r = stack.call(() => stack.core.socketBind(handle, value, port));
@@ -156,8 +156,7 @@ export class Socket extends Emitter implements SocketOwner {
   #info(): DataView {
     if (this.#state !== 'bound') throw new NodeStyleError('ERR_SOCKET_DGRAM_NOT_RUNNING', 'Not running');
     this.stack.assertUsable('address');
-    const slot = this.#handle & 0xffff;
-    if (this.stack.core.socketInfo(slot) !== this.#handle) throw new ErrnoError(-Errno.EBADF, 'address');
+    if (this.stack.core.socketDescribe(this.#handle) < 0) throw new ErrnoError(-Errno.EBADF, 'address');
     return this.stack.resultView();
   }
 
@@ -266,7 +265,7 @@ export class Socket extends Emitter implements SocketOwner {
     if (bytes.length > stack.ioBytes) return -Errno.EMSGSIZE;
     const attempt = () => {
       stack.ioView(bytes.length).set(bytes);
-      return stack.call(() => stack.core.socketSend(this.#handle, address, port, bytes.length)) ?? -Errno.EIO;
+      return stack.call(() => stack.core.socketSend(this.#handle, address, port, bytes.length, stack.clock.now())) ?? -Errno.EIO;
     };
     let r = attempt();
     if (r === -Errno.ENOBUFS) {

@@ -57,7 +57,7 @@ export class Pinger implements SocketOwner {
       }
       if (this.#handle === 0) {
         stack.pollQuietly();
-        const handle = stack.call(() => stack.core.socketOpen(layout.SOCKET_KIND_ICMP));
+        const handle = stack.call(() => stack.core.socketOpen(layout.SOCKET_KIND_ICMP, stack.clock.now()));
         if (handle === undefined) throw stack.failed!;
         if (handle < 0) throw new ErrnoError(handle, 'socket');
         this.#handle = handle;
@@ -71,7 +71,7 @@ export class Pinger implements SocketOwner {
       const payload = new Uint8Array(size);
       for (let i = 0; i < size; i++) payload[i] = (i + seq) & 0xff;
       stack.ioView(size).set(payload);
-      const r = stack.call(() => stack.core.socketSend(this.#handle, address, seq, size));
+      const r = stack.call(() => stack.core.socketSend(this.#handle, address, seq, size, stack.clock.now()));
       if (r === undefined) throw stack.failed!;
       if (r < 0) throw new ErrnoError(r, 'sendto');
       stack.flushTransmit();
@@ -105,30 +105,41 @@ export class Pinger implements SocketOwner {
       const from = r.getUint32(layout.RESULT_ADDRESS, true);
       const seq = r.getUint32(layout.RESULT_PORT, true);
       const length = r.getUint32(layout.RESULT_LENGTH, true);
-      const data = stack.copyOut(ptr, length);
+      const kind = r.getUint32(layout.RESULT_RECORD_KIND, true);
+      const errno = r.getInt32(layout.RESULT_ERRNO, true);
+      const data = kind === layout.DATAGRAM_RECORD_DATA ? stack.copyOut(ptr, length) : undefined;
       stack.call(() => stack.core.socketRecvDone(this.#handle));
+      if (kind === layout.DATAGRAM_RECORD_NEIGHBOUR_UNREACHABLE) {
+        this.#neighbourUnreachable(from);
+        continue;
+      }
       const waiter = this.#waiters.get(seq);
+      if (kind === layout.DATAGRAM_RECORD_ICMP_ERROR) {
+        // An ICMP error quoting exactly this request (destination and sequence): fail that ping.
+        if (!waiter || waiter.address !== from) continue;
+        this.#settle(seq);
+        waiter.reject(new ErrnoError(errno, 'ping', formatIpv4(from)));
+        continue;
+      }
+      if (data === undefined) continue;
       if (!waiter || waiter.address !== from || !sameBytes(waiter.payload, data)) continue;
       this.#settle(seq);
       waiter.resolve({ address: formatIpv4(from), seq, bytes: length, rttMs: (stack.clock.now() - waiter.sentAt) / MICROS_PER_MS });
     }
   }
 
-  /** ARP gave up on `address`: every ping waiting for it fails now with EHOSTUNREACH. */
-  onHostUnreachable(address: number): void {
+  /** ARP gave up on the next hop `nextHop`: every ping routed through it fails now with EHOSTUNREACH. */
+  #neighbourUnreachable(nextHop: number): void {
+    const core = this.stack.core;
     for (const [seq, waiter] of [...this.#waiters]) {
-      if (waiter.address !== address) continue;
+      if ((core.routeNextHop(waiter.address) >>> 0) !== nextHop) continue;
       this.#settle(seq);
-      waiter.reject(new ErrnoError(-Errno.EHOSTUNREACH, 'ping', `${formatIpv4(address)} did not answer ARP`));
+      waiter.reject(new ErrnoError(-Errno.EHOSTUNREACH, 'ping', `${formatIpv4(waiter.address)} did not answer ARP`));
     }
   }
 
-  onError(errno: number): void {
-    // An ICMP error quoting one of our requests: fail the oldest request still waiting.
-    const first = this.#waiters.keys().next();
-    if (first.done) return;
-    const waiter = this.#settle(first.value);
-    waiter?.reject(new ErrnoError(errno, 'ping'));
+  onError(): void {
+    // ICMP sockets hear errors in line with their replies (error records), never as a pending error.
   }
 
   onStackGone(error: Error): void {

@@ -19,8 +19,10 @@ import { Pinger } from './ping.js';
 import type { PingOptions, PingResult } from './ping.js';
 
 export interface StackLimits {
-  /** Socket slots (UDP and ICMP). Default 64. */
+  /** UDP socket slots. Default 64. */
   sockets: number;
+  /** ICMP (ping) socket slots, a pool of their own. Default 8. */
+  icmpSockets: number;
   /** Datagrams each socket's receive queue holds. Default 64. */
   udpRxDatagrams: number;
   /** Bytes each socket's receive queue holds. Default 65536. */
@@ -72,6 +74,7 @@ export interface StackOptions {
 
 const CONFIG_LIMIT_FIELDS: Record<keyof StackLimits, number> = {
   sockets: layout.CONFIG_MAX_SOCKETS,
+  icmpSockets: layout.CONFIG_ICMP_SOCKETS,
   udpRxDatagrams: layout.CONFIG_UDP_RX_DATAGRAMS,
   udpRxBytes: layout.CONFIG_UDP_RX_BYTES,
   neighbours: layout.CONFIG_NEIGHBOURS,
@@ -189,17 +192,16 @@ export class Stack implements LinkEndpoint {
       if (gateway === undefined) throw new TypeError(`invalid gateway: ${JSON.stringify(options.gateway)}`);
       config.setUint32(layout.CONFIG_GATEWAY, gateway, true);
     }
-    let mac: Uint8Array;
     if (options.mac !== undefined) {
       const parsed = parseMac(options.mac);
       if (!parsed || (parsed[0]! & 1) !== 0) throw new TypeError(`invalid unicast MAC: ${JSON.stringify(options.mac)}`);
-      mac = parsed;
-    } else {
-      // Locally administered, unicast (IEEE 802: bit 1 set, bit 0 clear), the rest from the seed.
-      const bits = BigInt.asUintN(40, seed ^ (seed >> 24n));
-      mac = Uint8Array.from([0x02, ...Array.from({ length: 5 }, (_, i) => Number((bits >> BigInt(32 - 8 * i)) & 0xffn))]);
+      parsed.forEach((b, i) => config.setUint8(layout.CONFIG_MAC + i, b));
     }
-    mac.forEach((b, i) => config.setUint8(layout.CONFIG_MAC + i, b));
+    // Without a seed the secret comes from crypto; with one it is left zero and the core derives
+    // it from the seed, so a seeded run replays exactly. The default MAC is drawn from the secret.
+    if (options.seed === undefined) {
+      globalThis.crypto.getRandomValues(new Uint8Array(core.memory.buffer, core.configBlock() + layout.CONFIG_SECRET, layout.CONFIG_SECRET_BYTES));
+    }
     if (options.mtu !== undefined) config.setUint32(layout.CONFIG_MTU, checkLimit('mtu', options.mtu), true);
     for (const [name, value] of Object.entries(options.limits ?? {}) as [keyof StackLimits, number][]) {
       const offset = CONFIG_LIMIT_FIELDS[name];
@@ -210,6 +212,7 @@ export class Stack implements LinkEndpoint {
     if (options.checksumOffload) config.setUint32(layout.CONFIG_FLAGS, layout.CONFIG_FLAG_TX_CHECKSUM_OFFLOAD, true);
     const r = core.init();
     if (r < 0) throw new ErrnoError(r, 'init', 'invalid stack options (a limit out of range, a queue size not a power of two, or limits that together need more than 1 GiB)');
+    const mac = new Uint8Array(core.memory.buffer, core.layoutTable() + layout.LAYOUT_MAC, 6);
     return new Stack(core, clock, formatMac(mac), cidrs);
   }
 
@@ -379,15 +382,12 @@ export class Stack implements LinkEndpoint {
       }
     };
     for (const [handle, kind, value] of pending) {
-      if (handle === 0 && kind === layout.EVENT_HOST_UNREACHABLE) {
-        dispatch(() => this.#pinger.onHostUnreachable(value >>> 0));
-        continue;
-      }
       const owner = this.#owners.get(handle);
       if (!owner) continue;
-      if (kind === layout.EVENT_READABLE) dispatch(() => owner.onReadable());
-      else if (kind === layout.EVENT_WRITABLE) dispatch(() => owner.onWritable?.());
-      else if (kind === layout.EVENT_ERROR) dispatch(() => owner.onError(value));
+      // Kinds are bits, merged per socket: one entry may say several things.
+      if ((kind & layout.EVENT_ERROR) !== 0) dispatch(() => owner.onError(value));
+      if ((kind & layout.EVENT_READABLE) !== 0) dispatch(() => owner.onReadable());
+      if ((kind & layout.EVENT_WRITABLE) !== 0) dispatch(() => owner.onWritable?.());
     }
     // Events were lost to a full ring: ask every socket to look for itself.
     if (overflowed) for (const owner of [...this.#owners.values()]) dispatch(() => owner.onReadable());
@@ -453,6 +453,7 @@ export class Stack implements LinkEndpoint {
     const error = new ErrnoError(-Errno.EBADF, 'close', '(stack closed)');
     for (const owner of [...this.#owners.values()]) owner.onStackGone(error);
     this.#owners.clear();
+    if (!this.failed) this.call(() => this.core.socketCloseAll());
     this.keepAlive.releaseAll();
     this.#transmit = undefined;
   }

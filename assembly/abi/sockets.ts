@@ -1,115 +1,99 @@
-// Socket calls. Each returns a result >= 0 or a negative errno; payloads pass through the I/O area
-// (LAYOUT_IO): the host writes a datagram there before socketSend, and reads one straight out of
-// the socket's queue (the address socketRecv returns) before socketRecvDone.
+// Socket calls common to every kind. Each returns a result >= 0 or a negative errno. A handle's
+// tag names its kind's table (socket/table.ts); a stale handle, or one of no kind, gets EBADF.
+// Calls that can transmit take the host's current time (hostTime), never the time of the last poll.
 
 import * as Errno from "../../bindings/errno_values";
 import {
-  SOCKET_KIND_UDP, SOCKET_KIND_ICMP, SOCKET_STATE_OPEN, SOCKET_STATE_BOUND, SOCKET_STATE_CONNECTED,
-  RESULT_ADDRESS, RESULT_PORT, RESULT_LENGTH, RESULT_TRUNCATED, INFO_KIND, INFO_STATE,
-  INFO_LOCAL_ADDRESS, INFO_LOCAL_PORT, INFO_REMOTE_ADDRESS, INFO_REMOTE_PORT, INFO_CREATED_AT,
-  INFO_RX_BYTES, INFO_RX_DATAGRAMS, INFO_HANDLE,
+  SOCKET_KIND_UDP, SOCKET_KIND_ICMP, RESULT_ADDRESS, RESULT_PORT, RESULT_LENGTH, RESULT_TRUNCATED,
+  RESULT_ERRNO, RESULT_RECORD_KIND, INFO_KIND, INFO_STATE, INFO_LOCAL_ADDRESS, INFO_LOCAL_PORT,
+  INFO_REMOTE_ADDRESS, INFO_REMOTE_PORT, INFO_CREATED_AT, INFO_RX_BYTES, INFO_RX_DATAGRAMS,
+  INFO_HANDLE, INFO_PENDING_ERROR, INFO_WAITING_WRITABLE,
 } from "../../bindings/layout";
-import { core, initialized, resultArea } from "./core";
-import { OPTION_BROADCAST, ANY_ADDRESS } from "../socket/table";
+import { core, initialized, resultArea, hostTime } from "./instance";
+import { SocketTable, OPTION_BROADCAST, ANY_ADDRESS } from "../socket/table";
 
 const MAX_PORT: u32 = 0xffff;
 
-function slot(handle: i32): i32 {
-  if (!initialized()) return -Errno.EBADF;
-  const table = core().sockets;
-  const i = table.pool.resolve(handle);
-  return i < 0 ? -Errno.EBADF : i;
+/** The slot tableFor resolved, or the -errno it failed with. */
+let slotIndex: i32 = 0;
+
+/** The table of a live handle, its slot in slotIndex; or null, with -EBADF in slotIndex. */
+function tableFor(handle: i32): SocketTable | null {
+  if (!initialized()) {
+    slotIndex = -Errno.EBADF;
+    return null;
+  }
+  const table = core().tableOf(handle);
+  if (table == null) {
+    slotIndex = -Errno.EBADF;
+    return null;
+  }
+  slotIndex = table.resolve(handle);
+  return slotIndex < 0 ? null : table;
 }
 
 /** Opens a socket of `kind` (SOCKET_KIND_UDP or SOCKET_KIND_ICMP): its handle, or -EMFILE. */
-export function socketOpen(kind: i32): i32 {
+export function socketOpen(kind: i32, nowMicros: f64): i32 {
   if (!initialized()) return -Errno.ENETDOWN;
-  if (kind != SOCKET_KIND_UDP && kind != SOCKET_KIND_ICMP) return -Errno.EPROTONOSUPPORT;
-  return core().sockets.open(<u8>kind, core().now);
+  const c = core();
+  const now = hostTime(nowMicros);
+  if (kind == SOCKET_KIND_UDP) return c.udp.table.open(now);
+  if (kind == SOCKET_KIND_ICMP) return c.ping.table.open(now);
+  return -Errno.EPROTONOSUPPORT;
 }
 
 /** Binds to (address, port): address 0 is any, port 0 an ephemeral port (49152-65535). */
 export function socketBind(handle: i32, address: u32, port: u32): i32 {
-  const i = slot(handle);
-  if (i < 0) return i;
+  const table = tableFor(handle);
+  if (table == null) return slotIndex;
   if (port > MAX_PORT) return -Errno.EINVAL;
   const c = core();
   if (address != ANY_ADDRESS && !c.iface.isOwn(address) && !c.iface.isBroadcast(address)) {
     return -Errno.EADDRNOTAVAIL;
   }
-  return c.sockets.bind(i, address, port);
-}
-
-/** Sets the default peer and filters what is received to it (UDP connect). */
-export function socketConnect(handle: i32, address: u32, port: u32): i32 {
-  const i = slot(handle);
-  if (i < 0) return i;
-  const c = core();
-  const table = c.sockets;
-  if (unchecked(table.kind[i]) != SOCKET_KIND_UDP) return -Errno.EOPNOTSUPP;
-  if (address == ANY_ADDRESS || port == 0 || port > MAX_PORT) return -Errno.EINVAL;
-  if (unchecked(table.state[i]) == SOCKET_STATE_OPEN) {
-    const r = table.bind(i, ANY_ADDRESS, 0);
-    if (r < 0) return r;
-  }
-  unchecked(table.remoteAddress[i] = address);
-  unchecked(table.remotePort[i] = port);
-  unchecked(table.state[i] = <u8>SOCKET_STATE_CONNECTED);
-  return 0;
-}
-
-/** Undoes socketConnect. */
-export function socketDisconnect(handle: i32): i32 {
-  const i = slot(handle);
-  if (i < 0) return i;
-  const table = core().sockets;
-  if (unchecked(table.state[i]) != SOCKET_STATE_CONNECTED) return -Errno.ENOTCONN;
-  unchecked(table.remoteAddress[i] = ANY_ADDRESS);
-  unchecked(table.remotePort[i] = 0);
-  unchecked(table.state[i] = <u8>SOCKET_STATE_BOUND);
-  return 0;
+  return table.bind(slotIndex, address, port);
 }
 
 /**
- * Sends `len` bytes from the I/O area. UDP: a datagram to (address, port) (both 0: the connected
- * peer). ICMP: an echo request to address with sequence number `port`. Returns len or -errno.
+ * Sends `len` bytes from the I/O area at time `nowMicros`. UDP: a datagram to (address, port)
+ * (both 0: the connected peer). ICMP: an echo request to address with sequence number `port`.
+ * Returns len or -errno; after ENOBUFS a writable event follows once there is room.
  */
-export function socketSend(handle: i32, address: u32, port: u32, len: i32): i32 {
-  const i = slot(handle);
-  if (i < 0) return i;
+export function socketSend(handle: i32, address: u32, port: u32, len: i32, nowMicros: f64): i32 {
+  const table = tableFor(handle);
+  if (table == null) return slotIndex;
   const c = core();
   if (len < 0 || len > c.ioBytes) return -Errno.EMSGSIZE;
-  const kind = unchecked(c.sockets.kind[i]);
-  const r = kind == SOCKET_KIND_UDP
-    ? c.udp.send(i, address, port, c.io, len, c.now)
-    : c.icmp.sendEcho(i, address, port, c.io, len, c.now);
-  // No room in the transmit queue or the loopback ring: a writable event follows when there is.
-  if (r == -Errno.ENOBUFS) c.sockets.waitForWritable(i);
-  return r;
+  const now = hostTime(nowMicros);
+  return table.kind == SOCKET_KIND_UDP
+    ? c.udp.sendFrom(handle, address, port, c.io, len, now)
+    : c.ping.sendFrom(handle, address, port, c.io, len, now);
 }
 
 /**
- * The oldest received datagram: returns the address of its payload in memory (read it, then call
- * socketRecvDone) and fills the result block with source address, source port (ICMP: sequence)
- * and length. -EAGAIN when nothing is queued.
+ * The oldest received record: returns the address of its payload in memory (read it, then call
+ * socketRecvDone) and fills the result block with source address, source port (ICMP: sequence),
+ * length, record kind and, for an error record, its errno. -EAGAIN when nothing is queued.
  */
 export function socketRecv(handle: i32): i32 {
-  const i = slot(handle);
-  if (i < 0) return i;
-  const queue = core().sockets.queue(i);
+  const table = tableFor(handle);
+  if (table == null) return slotIndex;
+  const queue = table.queue(slotIndex);
   if (queue.count == 0) return -Errno.EAGAIN;
   store<u32>(resultArea + RESULT_ADDRESS, queue.frontAddress());
   store<u32>(resultArea + RESULT_PORT, queue.frontPort());
   store<u32>(resultArea + RESULT_LENGTH, <u32>queue.frontLen());
   store<u32>(resultArea + RESULT_TRUNCATED, 0);
+  store<i32>(resultArea + RESULT_ERRNO, queue.frontErrno());
+  store<u32>(resultArea + RESULT_RECORD_KIND, queue.frontKind());
   return <i32>queue.frontPayload();
 }
 
-/** Drops the datagram socketRecv returned. */
+/** Drops the record socketRecv returned; returns how many are still queued. */
 export function socketRecvDone(handle: i32): i32 {
-  const i = slot(handle);
-  if (i < 0) return i;
-  const queue = core().sockets.queue(i);
+  const table = tableFor(handle);
+  if (table == null) return slotIndex;
+  const queue = table.queue(slotIndex);
   if (queue.count == 0) return -Errno.EAGAIN;
   queue.pop();
   return queue.count;
@@ -117,20 +101,19 @@ export function socketRecvDone(handle: i32): i32 {
 
 /** The pending asynchronous error (negative errno, e.g. -ECONNREFUSED), cleared on reading; 0 if none. */
 export function socketError(handle: i32): i32 {
-  const i = slot(handle);
-  if (i < 0) return i;
-  const table = core().sockets;
-  const e = unchecked(table.pendingError[i]);
-  unchecked(table.pendingError[i] = 0);
+  const table = tableFor(handle);
+  if (table == null) return slotIndex;
+  const e = unchecked(table.pendingError[slotIndex]);
+  unchecked(table.pendingError[slotIndex] = 0);
   return e;
 }
 
 /** Sets an option: OPTION_BROADCAST (value 0 or 1). */
 export function socketSetOption(handle: i32, option: i32, value: i32): i32 {
-  const i = slot(handle);
-  if (i < 0) return i;
+  const table = tableFor(handle);
+  if (table == null) return slotIndex;
   if (option == OPTION_BROADCAST) {
-    unchecked(core().sockets.broadcast[i] = value != 0);
+    unchecked(table.broadcast[slotIndex] = value != 0);
     return 0;
   }
   return -Errno.ENOPROTOOPT;
@@ -138,42 +121,70 @@ export function socketSetOption(handle: i32, option: i32, value: i32): i32 {
 
 /** Closes a socket at once; its handle goes stale (EBADF from then on). */
 export function socketClose(handle: i32): i32 {
-  const i = slot(handle);
-  if (i < 0) return i;
-  core().sockets.close(i);
+  const table = tableFor(handle);
+  if (table == null) return slotIndex;
+  table.close(slotIndex);
   return 0;
 }
 
-/** Number of socket slots. */
+/** Closes every socket of every kind (the host is closing the stack). Returns how many were open. */
+export function socketCloseAll(): i32 {
+  if (!initialized()) return 0;
+  const c = core();
+  const open = c.udp.table.pool.inUse + c.ping.table.pool.inUse;
+  c.udp.table.closeAll();
+  c.ping.table.closeAll();
+  return open;
+}
+
+/** Number of socket slots of every kind (socketInfo's index range). */
 export function socketCapacity(): i32 {
-  return initialized() ? core().sockets.capacity : 0;
+  return initialized() ? core().udp.table.capacity + core().ping.table.capacity : 0;
 }
 
 /**
- * Describes slot `index` in the result block (kind, state, addresses, creation time, queue) and
- * returns its handle, or 0 when the slot is free.
+ * Describes slot `index` (UDP slots first, then ICMP) in the result block and returns its handle,
+ * or 0 when the slot is free.
  */
 export function socketInfo(index: i32): i32 {
-  if (!initialized()) return 0;
-  const table = core().sockets;
-  if (index < 0 || index >= table.capacity || !table.pool.isLive(index)) return 0;
-  const r = resultArea;
-  const queue = table.queue(index);
-  const handle = table.pool.handleOf(index);
-  store<u32>(r + INFO_KIND, unchecked(table.kind[index]));
-  store<u32>(r + INFO_STATE, unchecked(table.state[index]));
-  store<u32>(r + INFO_LOCAL_ADDRESS, unchecked(table.localAddress[index]));
-  store<u32>(r + INFO_LOCAL_PORT, unchecked(table.localPort[index]));
-  store<u32>(r + INFO_REMOTE_ADDRESS, unchecked(table.remoteAddress[index]));
-  store<u32>(r + INFO_REMOTE_PORT, unchecked(table.remotePort[index]));
-  store<i64>(r + INFO_CREATED_AT, unchecked(table.createdAt[index]));
-  store<u32>(r + INFO_RX_BYTES, <u32>queue.payloadBytes);
-  store<u32>(r + INFO_RX_DATAGRAMS, <u32>queue.count);
-  store<i32>(r + INFO_HANDLE, handle);
-  return handle;
+  if (!initialized() || index < 0) return 0;
+  const c = core();
+  let table = c.udp.table;
+  if (index >= table.capacity) {
+    index -= table.capacity;
+    table = c.ping.table;
+    if (index >= table.capacity) return 0;
+  }
+  if (!table.pool.isLive(index)) return 0;
+  describeSlot(table, index);
+  return table.pool.handleOf(index);
 }
 
-/** Largest UDP payload one datagram can carry on this interface. */
-export function udpMaxPayload(): i32 {
-  return initialized() ? core().udp.maxPayload : 0;
+/**
+ * Describes the socket `handle` names in the result block (kind, state, addresses, queue,
+ * pending error without clearing it, whether it waits for room to send): all the state its owner
+ * needs to re-check itself after a lost or coalesced event. 0 or -EBADF.
+ */
+export function socketDescribe(handle: i32): i32 {
+  const table = tableFor(handle);
+  if (table == null) return slotIndex;
+  describeSlot(table, slotIndex);
+  return 0;
+}
+
+function describeSlot(table: SocketTable, i: i32): void {
+  const r = resultArea;
+  const queue = table.queue(i);
+  store<u32>(r + INFO_KIND, table.kind);
+  store<u32>(r + INFO_STATE, unchecked(table.state[i]));
+  store<u32>(r + INFO_LOCAL_ADDRESS, unchecked(table.localAddress[i]));
+  store<u32>(r + INFO_LOCAL_PORT, unchecked(table.localPort[i]));
+  store<u32>(r + INFO_REMOTE_ADDRESS, unchecked(table.remoteAddress[i]));
+  store<u32>(r + INFO_REMOTE_PORT, unchecked(table.remotePort[i]));
+  store<i64>(r + INFO_CREATED_AT, unchecked(table.createdAt[i]));
+  store<u32>(r + INFO_RX_BYTES, <u32>queue.payloadBytes);
+  store<u32>(r + INFO_RX_DATAGRAMS, <u32>queue.count);
+  store<i32>(r + INFO_HANDLE, table.pool.handleOf(i));
+  store<i32>(r + INFO_PENDING_ERROR, unchecked(table.pendingError[i]));
+  store<u32>(r + INFO_WAITING_WRITABLE, unchecked(table.wantsWritable[i]) ? 1 : 0);
 }

@@ -1,7 +1,6 @@
 // Exports that set the stack up and drive it: the config block, init, the layout table and poll.
 
-import * as Errno from "../../bindings/errno_values";
-import { configArea, layoutArea, initCore, initialized, core } from "./core";
+import { configArea, layoutArea, initCore, initialized, core } from "./instance";
 import { NO_DEADLINE } from "../time";
 
 /** Where the host writes the config before init. */
@@ -28,4 +27,3 @@ export function poll(nowMicros: i64): i64 {
   if (!initialized()) return NO_DEADLINE;
   return core().poll(nowMicros);
 }
-

@@ -8,7 +8,7 @@ import {
   CONFIG_RX_QUEUE_SIZE, CONFIG_TX_QUEUE_SIZE, CONFIG_MTU, CONFIG_EVENT_RING_SIZE,
   CONFIG_LOOPBACK_FRAMES, CONFIG_FLAGS, CONFIG_SEED, CONFIG_MAC, CONFIG_GATEWAY,
   CONFIG_ADDRESS_COUNT, CONFIG_ADDRESSES, CONFIG_ADDRESS_STRIDE, CONFIG_MAX_ADDRESSES,
-  CONFIG_PORT_UNREACHABLE_PER_SECOND, VIRTQ_MAX_SIZE, CONFIG_FLAGS_KNOWN, VIRTQ_DESC_BYTES,
+  CONFIG_PORT_UNREACHABLE_PER_SECOND, CONFIG_ICMP_SOCKETS, CONFIG_SECRET, VIRTQ_MAX_SIZE, CONFIG_FLAGS_KNOWN, VIRTQ_DESC_BYTES,
   VIRTQ_AVAIL_ENTRY_BYTES, VIRTQ_USED_ENTRY_BYTES, VIRTIO_NET_HDR_BYTES, EVENT_BYTES,
 } from "../../bindings/layout";
 import { readMac } from "../wire/bytes";
@@ -18,6 +18,8 @@ import { NEIGHBOR_MAX_FRAME_STORAGE } from "./neighbor_cache";
 import { MICROS_PER_MILLI } from "../time";
 
 const DEFAULT_MAX_SOCKETS: u32 = 64;
+/** Ping sockets: one per concurrent pinger is enough; the host shares one among its pings. */
+const DEFAULT_ICMP_SOCKETS: u32 = 8;
 const DEFAULT_UDP_RX_DATAGRAMS: u32 = 64;
 const DEFAULT_UDP_RX_BYTES: u32 = 64 * 1024;
 const DEFAULT_NEIGHBOURS: u32 = 64;
@@ -48,6 +50,12 @@ const MAX_DURATION_MS: u32 = 24 * 3600 * 1000;
 const MAX_FOOTPRINT_BYTES: u64 = 1 << 30;
 /** Generous upper bounds on the bookkeeping beside each pool's bytes (tables, objects, alignment). */
 const SOCKET_OVERHEAD_BYTES: u64 = 256;
+/**
+ * Per socket table: its port index (a u32 chain head for every port, socket/table.ts) and its
+ * PortSet bitmap with counts (storage/port_set.ts: 8 KiB + 256 B + 64 B), rounded up.
+ */
+const SOCKET_TABLE_BYTES: u64 = 65536 * 4 + 16 * 1024;
+const SOCKET_TABLES: u64 = 2;
 const NEIGHBOUR_OVERHEAD_BYTES: u64 = 256;
 const DESCRIPTOR_OVERHEAD_BYTES: u64 = 64;
 const BUFFER_ALIGN: u64 = 16;
@@ -63,6 +71,7 @@ const WORKSPACE_BUFFERS: u64 = 4;
 
 export class Config {
   maxSockets: i32 = 0;
+  icmpSockets: i32 = 0;
   udpRxDatagrams: i32 = 0;
   udpRxBytes: i32 = 0;
   neighbours: i32 = 0;
@@ -77,6 +86,9 @@ export class Config {
   loopbackFrames: i32 = 0;
   flags: u32 = 0;
   seed: u64 = 0;
+  /** The secret's two key words (both 0: derive them from the seed). */
+  secret0: u64 = 0;
+  secret1: u64 = 0;
   mac: u64 = 0;
   gateway: u32 = 0;
   addressCount: i32 = 0;
@@ -87,6 +99,7 @@ export class Config {
   /** Reads and validates the block at `ptr`; returns false (nothing changed elsewhere) if invalid. */
   read(ptr: usize): bool {
     const sockets = orDefault(load<u32>(ptr + CONFIG_MAX_SOCKETS), DEFAULT_MAX_SOCKETS);
+    const icmpSockets = orDefault(load<u32>(ptr + CONFIG_ICMP_SOCKETS), DEFAULT_ICMP_SOCKETS);
     const rxDatagrams = orDefault(load<u32>(ptr + CONFIG_UDP_RX_DATAGRAMS), DEFAULT_UDP_RX_DATAGRAMS);
     const rxBytes = orDefault(load<u32>(ptr + CONFIG_UDP_RX_BYTES), DEFAULT_UDP_RX_BYTES);
     const neighbours = orDefault(load<u32>(ptr + CONFIG_NEIGHBOURS), DEFAULT_NEIGHBOURS);
@@ -102,6 +115,7 @@ export class Config {
     const unreachable = orDefault(load<u32>(ptr + CONFIG_PORT_UNREACHABLE_PER_SECOND), DEFAULT_PORT_UNREACHABLE_PER_SECOND);
     const count = load<u32>(ptr + CONFIG_ADDRESS_COUNT);
 
+    if (icmpSockets > MAX_SOCKETS_LIMIT) return false;
     if (sockets > MAX_SOCKETS_LIMIT || rxDatagrams > MAX_TABLE || rxBytes > MAX_SOCKET_BUFFER) return false;
     if (neighbours > MAX_TABLE || pending > MAX_TABLE) return false;
     if (lifetimeMs > MAX_DURATION_MS || retryMs > MAX_DURATION_MS || maxRequests > MAX_TABLE) return false;
@@ -109,7 +123,7 @@ export class Config {
     if (mtu < <u32>IPV4_MIN_MTU || mtu > MAX_MTU) return false;
     if (events > MAX_TABLE || loopback > MAX_TABLE || unreachable > MAX_TABLE) return false;
     if (count > <u32>CONFIG_MAX_ADDRESSES) return false;
-    if (footprint(sockets, rxBytes, neighbours, pending, rxQueue + txQueue, mtu, events, loopback) >
+    if (footprint(sockets + icmpSockets, rxBytes, neighbours, pending, rxQueue + txQueue, mtu, events, loopback) >
         MAX_FOOTPRINT_BYTES) return false;
     // An unknown feature bit is a host built for a newer core: refuse rather than ignore it.
     if ((load<u32>(ptr + CONFIG_FLAGS) & ~<u32>CONFIG_FLAGS_KNOWN) != 0) return false;
@@ -118,6 +132,7 @@ export class Config {
     }
 
     this.maxSockets = <i32>sockets;
+    this.icmpSockets = <i32>icmpSockets;
     this.udpRxDatagrams = <i32>rxDatagrams;
     this.udpRxBytes = <i32>rxBytes;
     this.neighbours = <i32>neighbours;
@@ -133,6 +148,8 @@ export class Config {
     this.portUnreachablePerSecond = <i32>unreachable;
     this.flags = load<u32>(ptr + CONFIG_FLAGS);
     this.seed = load<u64>(ptr + CONFIG_SEED);
+    this.secret0 = load<u64>(ptr + CONFIG_SECRET);
+    this.secret1 = load<u64>(ptr + CONFIG_SECRET + 8);
     this.mac = readMac(ptr + CONFIG_MAC);
     this.gateway = load<u32>(ptr + CONFIG_GATEWAY);
     this.addressCount = <i32>count;
@@ -163,6 +180,7 @@ function footprint(sockets: u32, rxBytes: u32, neighbours: u32, pending: u32, de
   // The neighbour cache caps its own frame storage (it keeps fewer waiting frames instead).
   if (waiting > NEIGHBOR_MAX_FRAME_STORAGE) waiting = NEIGHBOR_MAX_FRAME_STORAGE;
   return <u64>sockets * (alignUp64(<u64>rxBytes, RECORD_ALIGN) + SOCKET_OVERHEAD_BYTES) +
+    SOCKET_TABLES * SOCKET_TABLE_BYTES +
     <u64>descriptors * perDescriptor +
     <u64>neighbours * NEIGHBOUR_OVERHEAD_BYTES + waiting +
     <u64>loopback * (FRAME_LEN_BYTES + frame) +

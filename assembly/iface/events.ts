@@ -1,7 +1,14 @@
 // The readiness event ring the core fills during poll and socket calls, and the host drains after
-// every poll (layout in bindings/layout.ts, "Event ring"). When the ring is full the core stops
-// writing and raises the overflow flag: the host then re-checks every socket's state instead of
-// trusting the ring, so no wake-up is ever lost.
+// every poll (layout in bindings/layout.ts, "Event ring").
+//
+// Events are hints; readiness is state. Each event source (a socket slot, numbered across every
+// socket pool) has at most one unread entry in the ring: a second event for a source whose entry
+// the host has not read yet is merged into that entry (its kind bits OR-ed in, its value
+// replaced). So a ring with at least one entry per source can never overflow. A smaller ring (the
+// config allows one) can: then the core stops writing and raises the overflow flag, and the host
+// re-checks every owner's full state instead of trusting the ring, so no wake-up is ever lost.
+//
+//   pendingAt[source]: 1 + the write count at which the source's latest entry was written (0: none)
 
 import {
   EVENTS_WRITE, EVENTS_READ, EVENTS_OVERFLOW, EVENTS_ENTRIES, EVENT_BYTES, EVENT_HANDLE,
@@ -11,13 +18,16 @@ import { count } from "./stats";
 
 /** Far above anything the config allows; keeps the rounding below from overflowing. */
 const MAX_CAPACITY: u32 = 1 << 24;
+const NOT_PENDING: u32 = 0;
 
 export class EventRing {
   /** Entries in the ring: the size asked for, rounded up to a power of two. */
   readonly capacity: u32;
   readonly ptr: usize;
+  private readonly pendingAt: StaticArray<u32>;
 
-  constructor(capacity: i32) {
+  /** A ring of at least `capacity` entries for events from `sources` distinct sources. */
+  constructor(capacity: i32, sources: i32) {
     // Entry n lives at n % capacity, n being a u32 counter that wraps at 2^32. Only a power of
     // two divides 2^32, so only then do consecutive entries stay in consecutive slots across the
     // wrap (with 3 slots, counters 0xffffffff and 0 would share slot 0 and the host would read
@@ -25,24 +35,54 @@ export class EventRing {
     let rounded: u32 = 1;
     while (rounded < <u32>capacity && rounded < MAX_CAPACITY) rounded <<= 1;
     this.capacity = rounded;
-    const bytes = <usize>EVENTS_ENTRIES + <usize>rounded * EVENT_BYTES;
-    this.ptr = heap.alloc(bytes);
-    memory.fill(this.ptr, 0, bytes);
+    const bytes = EventRing.bytesFor(rounded);
+    const ptr = heap.alloc(bytes);
+    memory.fill(ptr, 0, bytes);
+    this.ptr = ptr;
+    this.pendingAt = new StaticArray<u32>(sources < 0 ? 0 : sources);
   }
 
-  /** Appends an event; on a full ring sets the overflow flag instead (counted once per episode). */
-  push(handle: i32, kind: u32, value: i32): void {
+  /** Bytes of the shared ring for `entries` entries (the footprint check uses this too). */
+  static bytesFor(entries: u32): usize {
+    return <usize>EVENTS_ENTRIES + <usize>entries * EVENT_BYTES;
+  }
+
+  @inline private entryAt(n: u32): usize {
+    return this.ptr + EVENTS_ENTRIES + <usize>(n & (this.capacity - 1)) * EVENT_BYTES;
+  }
+
+  /**
+   * Tells the host about `handle` (event source `source`): kind bits `kind` (EVENT_* flags) and a
+   * value (the errno for EVENT_ERROR, else a hint such as a queue length). Merged into the
+   * source's unread entry if it has one; on a full ring sets the overflow flag instead (counted
+   * once per episode).
+   */
+  push(handle: i32, source: i32, kind: u32, value: i32): void {
     const written = load<u32>(this.ptr + EVENTS_WRITE);
     const read = load<u32>(this.ptr + EVENTS_READ);
+    const pending = source >= 0 && source < this.pendingAt.length ? unchecked(this.pendingAt[source]) : NOT_PENDING;
+    if (pending != NOT_PENDING) {
+      const at = pending - 1;
+      // Unread: written after the host's read position (modular, as both counters wrap).
+      if (at - read < written - read) {
+        const entry = this.entryAt(at);
+        if (load<i32>(entry + EVENT_HANDLE) == handle) {
+          store<u32>(entry + EVENT_KIND, load<u32>(entry + EVENT_KIND) | kind);
+          store<i32>(entry + EVENT_VALUE, value);
+          return;
+        }
+      }
+    }
     if (written - read >= this.capacity) {
       if (load<u32>(this.ptr + EVENTS_OVERFLOW) == 0) count(STAT_EVENT_OVERFLOWS);
       store<u32>(this.ptr + EVENTS_OVERFLOW, 1);
       return;
     }
-    const entry = this.ptr + EVENTS_ENTRIES + <usize>(written % this.capacity) * EVENT_BYTES;
+    const entry = this.entryAt(written);
     store<i32>(entry + EVENT_HANDLE, handle);
     store<u32>(entry + EVENT_KIND, kind);
     store<i32>(entry + EVENT_VALUE, value);
     store<u32>(this.ptr + EVENTS_WRITE, written + 1);
+    if (source >= 0 && source < this.pendingAt.length) unchecked(this.pendingAt[source] = written + 1);
   }
 }

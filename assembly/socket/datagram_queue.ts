@@ -8,12 +8,17 @@
 //   | record: hdr | payload | record: hdr | payload | (unused) | ...              |
 //   +-----------------------+-----------------------+----------+------------------+
 //   hdr (16 bytes): total record length u32 (0 = wrap marker: continue at offset 0),
-//                   source address u32, source port u32, payload length u32
+//                   source address u32, source port u16 + record kind u8 + errno u8, payload length u32
+//   record kind: DATAGRAM_RECORD_* (bindings/layout.ts); errno: positive, for error records
 //   Records are 8-byte aligned.
+
+import { DATAGRAM_RECORD_DATA } from "../../bindings/layout";
 
 const HDR_RECORD_LEN: usize = 0;
 const HDR_ADDRESS: usize = 4;
 const HDR_PORT: usize = 8;
+const HDR_KIND: usize = 10;
+const HDR_ERRNO: usize = 11;
 const HDR_PAYLOAD_LEN: usize = 12;
 export const DATAGRAM_HEADER_BYTES: i32 = 16;
 const RECORD_ALIGN: i32 = 8;
@@ -57,6 +62,18 @@ export class DatagramQueue {
    * the caller counts the drop.
    */
   push(address: u32, port: u32, ptr: usize, len: i32): bool {
+    return this.pushRecord(<u8>DATAGRAM_RECORD_DATA, 0, address, port, ptr, len);
+  }
+
+  /**
+   * Queues an error record in line with the datagrams (kind DATAGRAM_RECORD_*, `errno` negative),
+   * so the owner reads it in order and knows which of its packets it is about (address, port).
+   */
+  pushError(kind: u8, errno: i32, address: u32, port: u32): bool {
+    return this.pushRecord(kind, <u8>(-errno), address, port, 0, 0);
+  }
+
+  private pushRecord(kind: u8, errno: u8, address: u32, port: u32, ptr: usize, len: i32): bool {
     // Checked before the record size is computed, which a huge len would overflow.
     if (len < 0 || len > this.maxPayload || this.count >= this.maxDatagrams) return false;
     const need = recordLen(len);
@@ -82,7 +99,9 @@ export class DatagramQueue {
     const record = this.storage + <usize>at;
     store<u32>(record + HDR_RECORD_LEN, <u32>need);
     store<u32>(record + HDR_ADDRESS, address);
-    store<u32>(record + HDR_PORT, port);
+    store<u16>(record + HDR_PORT, <u16>port);
+    store<u8>(record + HDR_KIND, kind);
+    store<u8>(record + HDR_ERRNO, errno);
     store<u32>(record + HDR_PAYLOAD_LEN, <u32>len);
     memory.copy(record + <usize>DATAGRAM_HEADER_BYTES, ptr, <usize>len);
     this.tail = at + need;
@@ -111,7 +130,10 @@ export class DatagramQueue {
   }
 
   @inline frontAddress(): u32 { return this.count == 0 ? 0 : load<u32>(this.front() + HDR_ADDRESS); }
-  @inline frontPort(): u32 { return this.count == 0 ? 0 : load<u32>(this.front() + HDR_PORT); }
+  @inline frontPort(): u32 { return this.count == 0 ? 0 : <u32>load<u16>(this.front() + HDR_PORT); }
+  @inline frontKind(): u32 { return this.count == 0 ? 0 : <u32>load<u8>(this.front() + HDR_KIND); }
+  /** The negative errno of an error record, 0 for data. */
+  @inline frontErrno(): i32 { return this.count == 0 ? 0 : -<i32>load<u8>(this.front() + HDR_ERRNO); }
   @inline frontLen(): i32 { return this.count == 0 ? 0 : <i32>load<u32>(this.front() + HDR_PAYLOAD_LEN); }
   @inline frontPayload(): usize { return this.count == 0 ? 0 : this.front() + <usize>DATAGRAM_HEADER_BYTES; }
 

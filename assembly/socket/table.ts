@@ -1,29 +1,33 @@
-// The socket table: every socket the stack can ever have, allocated in init, named by
-// generation-checked handles (a stale handle gets EBADF, never another socket's data). Fields are
-// kept as parallel arrays indexed by slot; each slot owns a receive queue sized from the config.
+// A socket table: every socket of one kind (UDP, or ICMP echo) the stack can ever have, allocated
+// in init, named by generation-checked handles tagged with the kind (a stale handle gets EBADF,
+// never another socket's data; a handle of another kind never resolves here). Fields are parallel
+// arrays indexed by slot; each slot owns a receive queue sized from the config.
+//
+// Demultiplexing is by local port, never a scan of the table: every bound socket sits on its
+// port's chain (a doubly linked list through nextOnPort / prevOnPort, headed in portHead[port]),
+// so finding the receiver of a datagram walks only the sockets bound to its destination port.
+//
+//   portHead[65536]: first slot on each port (-1: none)   nextOnPort / prevOnPort [capacity]
 
 import * as Errno from "../../bindings/errno_values";
 import {
-  SOCKET_KIND_FREE, SOCKET_STATE_OPEN, SOCKET_STATE_BOUND, SOCKET_STATE_CONNECTED,
-  STAT_SOCKET_TABLE_FULL,
+  SOCKET_STATE_OPEN, SOCKET_STATE_BOUND, SOCKET_STATE_CONNECTED, STAT_SOCKET_TABLE_FULL,
+  EVENT_WRITABLE,
 } from "../../bindings/layout";
+import { EventRing } from "../iface/events";
 import { SlotPool, SLOT_FULL } from "../storage/slot_pool";
-import { Random } from "../random";
 import { count } from "../iface/stats";
 import { DatagramQueue } from "./datagram_queue";
+import { EphemeralPorts, PORT_COUNT } from "./ephemeral_ports";
 
-/** RFC 6335 section 6: the dynamic (ephemeral) port range, 49152-65535 inclusive. */
-export const EPHEMERAL_PORT_FIRST: u32 = 49152;
-export const EPHEMERAL_PORT_LAST: u32 = 65535;
-const EPHEMERAL_PORT_COUNT: u32 = EPHEMERAL_PORT_LAST - EPHEMERAL_PORT_FIRST + 1;
 export const ANY_ADDRESS: u32 = 0;
+const NONE: i32 = -1;
 
 /** Socket option: may send to broadcast addresses (SO_BROADCAST). */
 export const OPTION_BROADCAST: i32 = 1;
 
 export class SocketTable {
   readonly pool: SlotPool;
-  readonly kind: StaticArray<u8>;
   readonly state: StaticArray<u8>;
   readonly localAddress: StaticArray<u32>;
   readonly localPort: StaticArray<u32>;
@@ -38,10 +42,19 @@ export class SocketTable {
   /** How many sockets have wantsWritable set. */
   writableWaiters: i32 = 0;
   readonly rx: StaticArray<DatagramQueue | null>;
+  private readonly portHead: StaticArray<i32>;
+  private readonly nextOnPort: StaticArray<i32>;
+  private readonly prevOnPort: StaticArray<i32>;
 
-  constructor(capacity: i32, rxBytes: i32, rxDatagrams: i32, readonly random: Random) {
-    this.pool = new SlotPool(capacity);
-    this.kind = new StaticArray<u8>(capacity);
+  /**
+   * `capacity` sockets of kind `kind` (also the tag in their handles). Event sources
+   * `sourceBase .. sourceBase + capacity - 1` are this table's slots.
+   */
+  constructor(
+    readonly kind: u8, capacity: i32, rxBytes: i32, rxDatagrams: i32,
+    readonly sourceBase: i32, readonly ports: EphemeralPorts,
+  ) {
+    this.pool = new SlotPool(capacity, 0, kind);
     this.state = new StaticArray<u8>(capacity);
     this.localAddress = new StaticArray<u32>(capacity);
     this.localPort = new StaticArray<u32>(capacity);
@@ -51,25 +64,35 @@ export class SocketTable {
     this.broadcast = new StaticArray<bool>(capacity);
     this.pendingError = new StaticArray<i32>(capacity);
     this.wantsWritable = new StaticArray<bool>(capacity);
-    this.rx = new StaticArray<DatagramQueue | null>(capacity);
-    for (let i = 0; i < capacity; i++) this.rx[i] = new DatagramQueue(rxBytes, rxDatagrams);
+    const rx = new StaticArray<DatagramQueue | null>(capacity);
+    for (let i = 0; i < capacity; i++) rx[i] = new DatagramQueue(rxBytes, rxDatagrams);
+    this.rx = rx;
+    const portHead = new StaticArray<i32>(PORT_COUNT);
+    for (let p = 0; p < PORT_COUNT; p++) unchecked(portHead[p] = NONE);
+    this.portHead = portHead;
+    this.nextOnPort = new StaticArray<i32>(capacity);
+    this.prevOnPort = new StaticArray<i32>(capacity);
   }
 
-  @inline get capacity(): i32 { return this.kind.length; }
+  @inline get capacity(): i32 { return this.state.length; }
 
   @inline queue(index: i32): DatagramQueue {
     return changetype<DatagramQueue>(unchecked(this.rx[index]));
   }
 
-  /** A new socket of `kind`; its handle, or -EMFILE when the table is full (nothing allocated). */
-  open(kind: u8, now: i64): i32 {
+  /** The event source number of slot i (unique across every table). */
+  @inline source(i: i32): i32 {
+    return this.sourceBase + i;
+  }
+
+  /** A new socket; its handle, or -EMFILE when the table is full (nothing allocated). */
+  open(now: i64): i32 {
     const handle = this.pool.alloc();
     if (handle == SLOT_FULL) {
       count(STAT_SOCKET_TABLE_FULL);
       return -Errno.EMFILE;
     }
     const i = this.pool.resolve(handle);
-    unchecked(this.kind[i] = kind);
     unchecked(this.state[i] = <u8>SOCKET_STATE_OPEN);
     unchecked(this.localAddress[i] = ANY_ADDRESS);
     unchecked(this.localPort[i] = 0);
@@ -83,21 +106,25 @@ export class SocketTable {
     return handle;
   }
 
-  /** Slot index for a handle of the given kind, or -EBADF. */
-  resolve(handle: i32, kind: u8): i32 {
+  /** Slot index for a handle, or -EBADF (stale, never issued, or another kind's). */
+  @inline resolve(handle: i32): i32 {
     const i = this.pool.resolve(handle);
-    if (i < 0) return -Errno.EBADF;
-    if (unchecked(this.kind[i]) != kind) return -Errno.ENOTSOCK;
-    return i;
+    return i < 0 ? -Errno.EBADF : i;
   }
 
   close(index: i32): void {
     const handle = this.pool.handleOf(index);
     this.clearWritable(index);
-    unchecked(this.kind[index] = <u8>SOCKET_KIND_FREE);
+    if (unchecked(this.state[index]) != SOCKET_STATE_OPEN) this.unlinkPort(index);
     unchecked(this.state[index] = 0);
     this.queue(index).clear();
     this.pool.free(handle);
+  }
+
+  /** Closes every socket (the stack is going away). */
+  closeAll(): void {
+    const pool = this.pool;
+    for (let i = pool.nextLive(0); i >= 0; i = pool.nextLive(i + 1)) this.close(i);
   }
 
   /** Records that socket i waits for room to send (its send just failed with ENOBUFS). */
@@ -113,11 +140,20 @@ export class SocketTable {
     this.writableWaiters--;
   }
 
-  /** Whether (address, port) is taken by another socket of `kind` (a wildcard overlaps everything). */
-  portInUse(kind: u8, address: u32, port: u32, except: i32): bool {
+  /** Sockets whose send found no room hear that there is room again (EVENT_WRITABLE). */
+  wakeWriters(events: EventRing): void {
     const pool = this.pool;
-    for (let i = pool.nextLive(0); i >= 0; i = pool.nextLive(i + 1)) {
-      if (i == except || unchecked(this.kind[i]) != kind || unchecked(this.localPort[i]) != port) continue;
+    for (let i = pool.nextLive(0); i >= 0 && this.writableWaiters > 0; i = pool.nextLive(i + 1)) {
+      if (!unchecked(this.wantsWritable[i])) continue;
+      this.clearWritable(i);
+      events.push(pool.handleOf(i), this.source(i), EVENT_WRITABLE, 0);
+    }
+  }
+
+  /** Whether (address, port) is taken by another socket (a wildcard overlaps everything). */
+  portInUse(address: u32, port: u32, except: i32): bool {
+    for (let i = unchecked(this.portHead[port]); i != NONE; i = unchecked(this.nextOnPort[i])) {
+      if (i == except) continue;
       const other = unchecked(this.localAddress[i]);
       if (other == ANY_ADDRESS || address == ANY_ADDRESS || other == address) return true;
     }
@@ -125,40 +161,30 @@ export class SocketTable {
   }
 
   /**
-   * Binds slot i to (address, port); port 0 picks a free ephemeral port starting at a random
-   * point of the range (RFC 6056 section 3.3.1 style). -EADDRINUSE when taken or the range is full,
-   * -EINVAL when already bound.
+   * Binds slot i to (address, port); port 0 picks a free ephemeral port (RFC 6056, see
+   * ephemeral_ports.ts). -EADDRINUSE when taken or the range is full, -EINVAL when already bound.
    */
   bind(i: i32, address: u32, port: u32): i32 {
     if (unchecked(this.state[i]) != SOCKET_STATE_OPEN) return -Errno.EINVAL;
-    const kind = unchecked(this.kind[i]);
     if (port == 0) {
-      const start = this.random.below(EPHEMERAL_PORT_COUNT);
-      let found: u32 = 0;
-      for (let n: u32 = 0; n < EPHEMERAL_PORT_COUNT; n++) {
-        const candidate = EPHEMERAL_PORT_FIRST + (start + n) % EPHEMERAL_PORT_COUNT;
-        if (!this.portInUse(kind, address, candidate, i)) {
-          found = candidate;
-          break;
-        }
-      }
-      if (found == 0) return -Errno.EADDRINUSE;
-      port = found;
-    } else if (this.portInUse(kind, address, port, i)) {
+      const chosen = this.ports.choose(address);
+      if (chosen < 0) return -Errno.EADDRINUSE;
+      port = <u32>chosen;
+    } else if (this.portInUse(address, port, i)) {
       return -Errno.EADDRINUSE;
     }
     unchecked(this.localAddress[i] = address);
     unchecked(this.localPort[i] = port);
     unchecked(this.state[i] = <u8>SOCKET_STATE_BOUND);
+    this.linkPort(i, port);
     return 0;
   }
 
-  /** The socket of `kind` that should receive a packet for (dst, dstPort) from (src, srcPort), or -1. */
-  lookup(kind: u8, dst: u32, dstPort: u32, src: u32, srcPort: u32): i32 {
-    const pool = this.pool;
-    let wildcard = -1;
-    for (let i = pool.nextLive(0); i >= 0; i = pool.nextLive(i + 1)) {
-      if (unchecked(this.kind[i]) != kind || unchecked(this.localPort[i]) != dstPort) continue;
+  /** The socket that should receive a packet for (dst, dstPort) from (src, srcPort), or -1. */
+  lookup(dst: u32, dstPort: u32, src: u32, srcPort: u32): i32 {
+    if (dstPort >= <u32>PORT_COUNT) return NONE;
+    let wildcard = NONE;
+    for (let i = unchecked(this.portHead[dstPort]); i != NONE; i = unchecked(this.nextOnPort[i])) {
       if (unchecked(this.state[i]) == SOCKET_STATE_CONNECTED &&
           (unchecked(this.remoteAddress[i]) != src || unchecked(this.remotePort[i]) != srcPort)) continue;
       const local = unchecked(this.localAddress[i]);
@@ -166,5 +192,24 @@ export class SocketTable {
       if (local == ANY_ADDRESS) wildcard = i;
     }
     return wildcard;
+  }
+
+  private linkPort(i: i32, port: u32): void {
+    const head = unchecked(this.portHead[port]);
+    if (head == NONE) this.ports.take(port);
+    unchecked(this.nextOnPort[i] = head);
+    unchecked(this.prevOnPort[i] = NONE);
+    if (head != NONE) unchecked(this.prevOnPort[head] = i);
+    unchecked(this.portHead[port] = i);
+  }
+
+  private unlinkPort(i: i32): void {
+    const port = unchecked(this.localPort[i]);
+    const next = unchecked(this.nextOnPort[i]);
+    const prev = unchecked(this.prevOnPort[i]);
+    if (prev != NONE) unchecked(this.nextOnPort[prev] = next);
+    else unchecked(this.portHead[port] = next);
+    if (next != NONE) unchecked(this.prevOnPort[next] = prev);
+    if (unchecked(this.portHead[port]) == NONE) this.ports.release(port);
   }
 }

@@ -4,9 +4,10 @@
 
 import * as Errno from "../../bindings/errno_values";
 import {
-  SOCKET_KIND_UDP, SOCKET_STATE_OPEN, SOCKET_STATE_CONNECTED, EVENT_READABLE,
+  SOCKET_STATE_OPEN, SOCKET_STATE_CONNECTED, EVENT_READABLE, EVENT_ERROR,
   STAT_UDP_DROP_MALFORMED, STAT_UDP_DROP_CHECKSUM, STAT_UDP_DROP_NO_SOCKET, STAT_UDP_DROP_QUEUE_FULL,
   STAT_ICMP_UNREACHABLE_SENT, STAT_ICMP_UNREACHABLE_RATE_LIMITED, STAT_UDP_DELIVERED,
+  STAT_ICMP_ERRORS_IGNORED,
 } from "../../bindings/layout";
 import { WireError } from "../wire/error";
 import { UdpPacket, UdpRepr, UDP_HEADER_LEN } from "../wire/udp";
@@ -19,6 +20,7 @@ import { EventRing } from "../iface/events";
 import { count } from "../iface/stats";
 import { MICROS_PER_SECOND, satAdd } from "../time";
 import { SocketTable, ANY_ADDRESS } from "./table";
+import { IcmpErrorMeaning } from "./icmp_error";
 
 export class UdpLayer {
   private readonly packet: UdpPacket = new UdpPacket();
@@ -35,6 +37,18 @@ export class UdpLayer {
     readonly unreachableBurst: i32,
   ) {
     this.unreachableTokens = unreachableBurst;
+  }
+
+  /**
+   * Sends `len` bytes at `payload` from the socket `handle` names; ENOBUFS (no room in the
+   * transmit queue or the loopback ring) also registers it for a writable event. len or -errno.
+   */
+  sendFrom(handle: i32, dst: u32, port: u32, payload: usize, len: i32, now: i64): i32 {
+    const i = this.table.resolve(handle);
+    if (i < 0) return i;
+    const r = this.send(i, dst, port, payload, len, now);
+    if (r == -Errno.ENOBUFS) this.table.waitForWritable(i);
+    return r;
   }
 
   /** Largest payload one datagram may carry: no fragmentation, so the MTU decides. */
@@ -97,7 +111,7 @@ export class UdpLayer {
       return;
     }
     const table = this.table;
-    const i = table.lookup(<u8>SOCKET_KIND_UDP, ip.dst, repr.dstPort, ip.src, repr.srcPort);
+    const i = table.lookup(ip.dst, repr.dstPort, ip.src, repr.srcPort);
     if (i < 0) {
       count(STAT_UDP_DROP_NO_SOCKET);
       if (!ingress.toBroadcast) this.sendPortUnreachable(ingress, now);
@@ -110,7 +124,54 @@ export class UdpLayer {
       return;
     }
     count(STAT_UDP_DELIVERED);
-    if (wasEmpty) this.events.push(table.pool.handleOf(i), EVENT_READABLE, queue.count);
+    if (wasEmpty) this.events.push(table.pool.handleOf(i), table.source(i), EVENT_READABLE, queue.count);
+  }
+
+  /**
+   * An ICMP error quoting a datagram we sent from (src, srcPort) to (dst, dstPort). As on Linux,
+   * only a connected socket hears it (an unconnected one cannot tell which peer it is about), and
+   * only a hard error (icmp_error.ts); the rest are counted as ignored.
+   */
+  icmpError(meaning: IcmpErrorMeaning, src: u32, srcPort: u32, dst: u32, dstPort: u32): void {
+    const table = this.table;
+    const i = table.lookup(src, srcPort, dst, dstPort);
+    if (i < 0 || unchecked(table.state[i]) != SOCKET_STATE_CONNECTED || !meaning.hard) {
+      count(STAT_ICMP_ERRORS_IGNORED);
+      return;
+    }
+    this.raise(i, meaning.errno);
+  }
+
+  /**
+   * ARP gave up on the neighbour `nextHop` (its waiting frames were dropped and counted by the
+   * cache). As on Linux, a connected socket whose peer is reached through it gets EHOSTUNREACH.
+   * Walks the table, but only on a give-up, never per poll or per packet.
+   */
+  neighbourUnreachable(nextHop: u32): void {
+    const table = this.table;
+    const pool = table.pool;
+    const iface = this.egress.iface;
+    for (let i = pool.nextLive(0); i >= 0; i = pool.nextLive(i + 1)) {
+      if (unchecked(table.state[i]) != SOCKET_STATE_CONNECTED) continue;
+      if (iface.nextHop(unchecked(table.remoteAddress[i])) != nextHop) continue;
+      this.raise(i, -Errno.EHOSTUNREACH);
+    }
+  }
+
+  /** Sets socket i's pending error and tells its owner. */
+  private raise(i: i32, errno: i32): void {
+    const table = this.table;
+    unchecked(table.pendingError[i] = errno);
+    this.events.push(table.pool.handleOf(i), table.source(i), EVENT_ERROR, errno);
+  }
+
+  /**
+   * The dispatch step of poll: sockets whose send found no room hear that there is room again
+   * (`room`: the transmit queue and the loopback ring can take a frame). UDP owes nothing else, so
+   * it never asks for a poll of its own.
+   */
+  dispatch(room: bool): void {
+    if (room) this.table.wakeWriters(this.events);
   }
 
   /** RFC 792 destination unreachable, code 3, quoting the offending datagram's header and data. */

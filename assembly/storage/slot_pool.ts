@@ -1,17 +1,19 @@
 // A fixed-capacity pool of slots handed out as generation-checked handles (sockets, connections).
 //
 //   handle (a positive i32)
-//    31  30                         16 15                            0
-//   +---+-----------------------------+-------------------------------+
-//   | 0 | generation (15 bits, >= 1)  | slot index (16 bits)          |
-//   +---+-----------------------------+-------------------------------+
+//    31  30     28 27                  16 15                            0
+//   +---+---------+----------------------+-------------------------------+
+//   | 0 | tag (3) | generation (12, >= 1)| slot index (16 bits)          |
+//   +---+---------+----------------------+-------------------------------+
+//   tag: fixed per pool (the socket layer gives each kind of socket its own pool and tag, so a
+//   handle alone says which pool it belongs to; a handle of another pool never resolves here)
 //
 //   storage, allocated once (capacity = C, slotSize = S bytes per slot, 0 for none)
 //   base                  base + 4C              base + 8C (rounded up to 16)
 //   +---------------------+---------------------+------------------------------------------+
 //   | meta: u32 x C       | free queue: i32 x C | slot data: S x C bytes (optional)        |
 //   +---------------------+---------------------+------------------------------------------+
-//   meta word: bit 15 = live, bits 0..14 = generation of the current (or next) occupant
+//   meta word: bit 15 = live, bits 0..11 = generation of the current (or next) occupant
 //
 // A handle names one occupancy of one slot. Freeing a slot moves its generation on, so the old
 // handle, and any copy the user kept, resolves to SLOT_BAD_HANDLE (EBADF) from then on, even
@@ -21,7 +23,7 @@
 //
 // Free slots wait in a FIFO queue, so a freed slot is reused only after every other free slot has
 // been. A stale handle could only become valid again after its slot has gone through GEN_MAX
-// (32767) more occupancies, and the FIFO order spreads reuse over the whole pool to make that as
+// (4095) more occupancies of that slot, and the FIFO order spreads reuse over the whole pool to make that as
 // slow as possible.
 //
 // After construction nothing is allocated: alloc and free only move numbers within the storage.
@@ -42,8 +44,12 @@ const INDEX_MASK: i32 = SLOT_MAX_CAPACITY - 1;
  * runtime's largest block (just under 1 GiB), so the one allocation cannot be refused for its size.
  */
 export const SLOT_MAX_SIZE: i32 = 4096;
-/** Largest generation: 15 bits, so the handle's sign bit stays clear. */
-export const GEN_MAX: u32 = 0x7fff;
+/** Largest generation: 12 bits, leaving 3 bits for the pool's tag and the sign bit clear. */
+export const GEN_MAX: u32 = 0xfff;
+const GEN_BITS: u32 = 12;
+const TAG_SHIFT: u32 = <u32>SLOT_INDEX_BITS + GEN_BITS;
+/** Largest pool tag: 3 bits. */
+export const SLOT_TAG_MAX: u32 = 7;
 /** First generation of every slot; 0 is never used, so no valid handle is below 1 << 16. */
 export const GEN_FIRST: u32 = 1;
 /** The smallest value any valid handle can have. */
@@ -71,6 +77,8 @@ export class SlotPool {
   /** Number of indices in the free queue (cap - inUse). */
   private queueLen: i32;
   private live: i32 = 0;
+  /** This pool's tag, already shifted into place in every handle it issues. */
+  private readonly tagBits: u32;
   /** alloc() calls refused because the pool was full, since construction. */
   refused: u64 = 0;
   /** The most slots ever in use at once. */
@@ -78,9 +86,11 @@ export class SlotPool {
 
   /**
    * A pool of `capacity` slots (clamped to [0, SLOT_MAX_CAPACITY]), each with `slotSize` bytes of
-   * zeroed data (clamped to [0, SLOT_MAX_SIZE]) at slotPtr(index). The only allocation it makes.
+   * zeroed data (clamped to [0, SLOT_MAX_SIZE]) at slotPtr(index), issuing handles that carry
+   * `tag` (masked to SLOT_TAG_MAX). The only allocation it makes.
    */
-  constructor(capacity: i32, slotSize: i32 = 0) {
+  constructor(capacity: i32, slotSize: i32 = 0, tag: u32 = 0) {
+    this.tagBits = (tag & SLOT_TAG_MAX) << TAG_SHIFT;
     const cap = capacity < 0 ? 0 : capacity > SLOT_MAX_CAPACITY ? SLOT_MAX_CAPACITY : capacity;
     const size = slotSize < 0 ? 0 : slotSize > SLOT_MAX_SIZE ? SLOT_MAX_SIZE : slotSize;
     this.cap = cap;
@@ -123,7 +133,12 @@ export class SlotPool {
     if (this.size > 0) memory.fill(this.slotPtr(index), 0, <usize>this.size);
     this.live++;
     if (this.live > this.peakInUse) this.peakInUse = this.live;
-    return <i32>(gen << <u32>SLOT_INDEX_BITS) | index;
+    return <i32>(this.tagBits | (gen << <u32>SLOT_INDEX_BITS)) | index;
+  }
+
+  /** The tag carried by a handle (which pool issued it), whatever its validity. */
+  @inline static tagOf(handle: i32): u32 {
+    return (<u32>handle >>> TAG_SHIFT) & SLOT_TAG_MAX;
   }
 
   /**
@@ -134,7 +149,8 @@ export class SlotPool {
     if (handle < SLOT_HANDLE_MIN) return SLOT_BAD_HANDLE;
     const index = handle & INDEX_MASK;
     if (index >= this.cap) return SLOT_BAD_HANDLE;
-    const gen = <u32>handle >>> <u32>SLOT_INDEX_BITS;
+    if ((<u32>handle & ~((1 << TAG_SHIFT) - 1)) != this.tagBits) return SLOT_BAD_HANDLE;
+    const gen = (<u32>handle >>> <u32>SLOT_INDEX_BITS) & GEN_MASK;
     if (this.metaAt(index) != (gen | LIVE_FLAG)) return SLOT_BAD_HANDLE;
     return index;
   }
@@ -155,7 +171,7 @@ export class SlotPool {
   /** The handle of the occupant of slot `index`, or SLOT_BAD_HANDLE when it is free or out of range. */
   handleOf(index: i32): i32 {
     if (!this.isLive(index)) return SLOT_BAD_HANDLE;
-    return <i32>((this.metaAt(index) & GEN_MASK) << <u32>SLOT_INDEX_BITS) | index;
+    return <i32>(this.tagBits | ((this.metaAt(index) & GEN_MASK) << <u32>SLOT_INDEX_BITS)) | index;
   }
 
   /**

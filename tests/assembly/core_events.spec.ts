@@ -64,13 +64,13 @@ describe("core events", () => {
   });
 
   it("reports ENOBUFS on a full transmit queue, then EVENT_WRITABLE once there is room", () => {
-    const h = socketOpen(SOCKET_KIND_UDP);
+    const h = socketOpen(SOCKET_KIND_UDP, 0);
     expect<bool>(h > 0).toBe(true);
     expect<i32>(socketBind(h, 0, 5000)).toBe(0);
     expect<i32>(socketSetOption(h, OPTION_BROADCAST, 1)).toBe(0);
     memory.fill(layout(LAYOUT_IO), 0x55, 10);
-    for (let i: u32 = 0; i < TX_QUEUE; i++) expect<i32>(socketSend(h, BROADCAST, 9, 10)).toBe(10);
-    expect<i32>(socketSend(h, BROADCAST, 9, 10)).toBe(-Errno.ENOBUFS);
+    for (let i: u32 = 0; i < TX_QUEUE; i++) expect<i32>(socketSend(h, BROADCAST, 9, 10, 0)).toBe(10);
+    expect<i32>(socketSend(h, BROADCAST, 9, 10, 0)).toBe(-Errno.ENOBUFS);
     poll(1);
     expect<i32>(eventsFor(h).length).toBe(0);
     deviceReturnsOne();
@@ -81,6 +81,6 @@ describe("core events", () => {
     // Told once: nothing more until another send fails.
     poll(3);
     expect<i32>(eventsFor(h).length).toBe(0);
-    expect<i32>(socketSend(h, BROADCAST, 9, 10)).toBe(10);
+    expect<i32>(socketSend(h, BROADCAST, 9, 10, 0)).toBe(10);
   });
 });

@@ -10,9 +10,9 @@ import { bytesOf, sameBytes } from "./helpers";
 
 describe("event ring", () => {
   it("appends records the host can read in order", () => {
-    const r = new EventRing(4);
-    r.push(7, EVENT_READABLE, 1);
-    r.push(8, EVENT_READABLE, 2);
+    const r = new EventRing(4, 0);
+    r.push(7, -1, EVENT_READABLE, 1);
+    r.push(8, -1, EVENT_READABLE, 2);
     expect<u32>(load<u32>(r.ptr + EVENTS_WRITE)).toBe(2);
     const second = r.ptr + EVENTS_ENTRIES + EVENT_BYTES;
     expect<i32>(load<i32>(second + EVENT_HANDLE)).toBe(8);
@@ -22,11 +22,11 @@ describe("event ring", () => {
 
   it("raises the overflow flag instead of overwriting, counted once per episode", () => {
     const before = stats[STAT_EVENT_OVERFLOWS];
-    const r = new EventRing(2);
-    r.push(1, EVENT_READABLE, 0);
-    r.push(2, EVENT_READABLE, 0);
-    r.push(3, EVENT_READABLE, 0);
-    r.push(4, EVENT_READABLE, 0);
+    const r = new EventRing(2, 0);
+    r.push(1, -1, EVENT_READABLE, 0);
+    r.push(2, -1, EVENT_READABLE, 0);
+    r.push(3, -1, EVENT_READABLE, 0);
+    r.push(4, -1, EVENT_READABLE, 0);
     expect<u32>(load<u32>(r.ptr + EVENTS_WRITE)).toBe(2);
     expect<u32>(load<u32>(r.ptr + EVENTS_OVERFLOW)).toBe(1);
     expect<u32>(stats[STAT_EVENT_OVERFLOWS] - before).toBe(1);
@@ -34,17 +34,17 @@ describe("event ring", () => {
   });
 
   it("honours the host's read index and keeps going across the u32 wrap", () => {
-    const r = new EventRing(4);
+    const r = new EventRing(4, 0);
     store<u32>(r.ptr + EVENTS_WRITE, 0xfffffffe);
     store<u32>(r.ptr + EVENTS_READ, 0xfffffffe);
-    for (let i = 0; i < 4; i++) r.push(i, EVENT_READABLE, 0);
+    for (let i = 0; i < 4; i++) r.push(i, -1, EVENT_READABLE, 0);
     expect<u32>(load<u32>(r.ptr + EVENTS_WRITE)).toBe(2);
     expect<u32>(load<u32>(r.ptr + EVENTS_OVERFLOW)).toBe(0);
-    r.push(9, EVENT_READABLE, 0);
+    r.push(9, -1, EVENT_READABLE, 0);
     expect<u32>(load<u32>(r.ptr + EVENTS_OVERFLOW)).toBe(1);
     store<u32>(r.ptr + EVENTS_READ, 2);
     store<u32>(r.ptr + EVENTS_OVERFLOW, 0);
-    r.push(10, EVENT_READABLE, 0);
+    r.push(10, -1, EVENT_READABLE, 0);
     expect<u32>(load<u32>(r.ptr + EVENTS_WRITE)).toBe(3);
   });
 });

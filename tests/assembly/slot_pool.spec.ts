@@ -1,6 +1,6 @@
 import {
   SlotPool, SLOT_FULL, SLOT_BAD_HANDLE, SLOT_HANDLE_MIN, SLOT_MAX_CAPACITY, SLOT_MAX_SIZE, SLOT_INDEX_BITS,
-  GEN_MAX,
+  GEN_MAX, SLOT_TAG_MAX,
 } from "../../assembly/storage/slot_pool";
 
 describe("slot pool", () => {
@@ -253,5 +253,24 @@ describe("slot pool", () => {
       visited++;
     }
     expect<i32>(visited).toBe(liveCount);
+  });
+
+  it("tags every handle with its pool, and a handle of another pool never resolves", () => {
+    const udp = new SlotPool(4, 0, 1);
+    const icmp = new SlotPool(4, 0, 2);
+    const a = udp.alloc();
+    const b = icmp.alloc();
+    expect<u32>(SlotPool.tagOf(a)).toBe(1);
+    expect<u32>(SlotPool.tagOf(b)).toBe(2);
+    expect<i32>(udp.resolve(a)).toBe(0);
+    expect<i32>(icmp.resolve(b)).toBe(0);
+    // Same index and generation, other tag: refused by both pools.
+    expect<i32>(icmp.resolve(a)).toBe(SLOT_BAD_HANDLE);
+    expect<i32>(udp.resolve(b)).toBe(SLOT_BAD_HANDLE);
+    expect<i32>(udp.handleOf(0)).toBe(a);
+    const top = new SlotPool(1, 0, SLOT_TAG_MAX);
+    const h = top.alloc();
+    expect<i32>(h).toBeGreaterThan(0); // the sign bit stays clear with the largest tag
+    expect<u32>(SlotPool.tagOf(h)).toBe(SLOT_TAG_MAX);
   });
 });

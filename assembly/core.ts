@@ -1,0 +1,250 @@
+// The composition root: one stack, built from a config, wired from the layers below (wire,
+// storage, iface, socket), and driven by poll. It holds no module state, so an as-pect spec can
+// build as many as it likes and drive one protocol alone under a fake clock; the module's one
+// instance, and the memory areas the host shares with it, live in abi/instance.ts.
+//
+// poll, in order: reclaim sent frames; receive from the device, then from the loopback ring;
+// neighbour-cache timers (ARP retries, give-ups reported to each transport); frames whose
+// neighbour resolved; the dispatch step (each transport emits what it owes, today writable
+// events, later TCP's data, ACKs and retransmissions, and says when it next needs a poll); and
+// the earliest deadline of all.
+
+import {
+  LAYOUT_RX_DESC, LAYOUT_RX_AVAIL, LAYOUT_RX_USED, LAYOUT_RX_SIZE, LAYOUT_TX_DESC, LAYOUT_TX_AVAIL,
+  LAYOUT_TX_USED, LAYOUT_TX_SIZE, LAYOUT_BUFFER_BYTES, LAYOUT_EVENTS, LAYOUT_EVENT_CAPACITY,
+  LAYOUT_IO, LAYOUT_IO_BYTES, LAYOUT_STATS, LAYOUT_STAT_COUNT, LAYOUT_RESULT, LAYOUT_MAC, STAT_COUNT,
+  VIRTIO_NET_HDR_BYTES, VIRTIO_NET_HDR_FLAGS, VIRTIO_NET_HDR_F_DATA_VALID, STAT_RX_DROP_DEVICE_ERROR,
+  STAT_ARP_GIVE_UPS, STAT_ARP_PENDING_DROPPED, STAT_ARP_EVICTIONS, STAT_RX_QUEUE_DEVICE_ERRORS,
+  STAT_TX_QUEUE_DEVICE_ERRORS, STAT_ICMP_ERRORS_RECEIVED, STAT_ICMP_ERRORS_IGNORED, STAT_ICMP_DROP_NO_SOCKET,
+  SOCKET_KIND_UDP, SOCKET_KIND_ICMP, CONFIG_FLAG_TX_CHECKSUM_OFFLOAD,
+} from "../bindings/layout";
+import { ETHERNET_HEADER_LEN } from "./wire/ethernet";
+import { writeMac } from "./wire/bytes";
+import { IpProtocol } from "./wire/ipv4";
+import { Icmpv4Type } from "./wire/icmpv4";
+import { Virtqueue, NO_DESCRIPTOR } from "./storage/virtqueue";
+import { SlotPool } from "./storage/slot_pool";
+import { Config } from "./iface/config";
+import { Interface } from "./iface/interface";
+import { NeighborCache } from "./iface/neighbor_cache";
+import { Loopback } from "./iface/loopback";
+import { EventRing } from "./iface/events";
+import { Egress } from "./iface/egress";
+import { Ingress, Delivery } from "./iface/ingress";
+import { stats, statsPtr, count } from "./iface/stats";
+import { SocketTable } from "./socket/table";
+import { EphemeralPorts } from "./socket/ephemeral_ports";
+import { UdpLayer } from "./socket/udp";
+import { PingLayer } from "./socket/icmp";
+import { IcmpErrorMeaning, QuotedPacket } from "./socket/icmp_error";
+import { Random } from "./random";
+import { Secret, macFromSecret } from "./secret";
+import { minDeadline } from "./time";
+
+export class Core {
+  readonly config: Config;
+  readonly random: Random;
+  readonly secret: Secret;
+  readonly iface: Interface;
+  readonly rx: Virtqueue;
+  readonly tx: Virtqueue;
+  readonly neighbours: NeighborCache;
+  readonly loopback: Loopback;
+  readonly events: EventRing;
+  readonly egress: Egress;
+  readonly ingress: Ingress;
+  readonly udp: UdpLayer;
+  readonly ping: PingLayer;
+  /** The I/O area socket calls copy payloads through (LAYOUT_IO). */
+  readonly io: usize;
+  readonly ioBytes: i32;
+  /** Latest time the host told us (poll or a socket call); time never goes back. */
+  now: i64 = 0;
+  /** A looped frame is copied here before it is processed, so its slot is free for the answer. */
+  private readonly loopbackFrame: usize;
+  private readonly meaning: IcmpErrorMeaning = new IcmpErrorMeaning();
+  private readonly quoted: QuotedPacket = new QuotedPacket();
+  // Counters kept by lower layers, already copied into stats.
+  private seenGiveUps: u32 = 0;
+  private seenPendingDropped: u32 = 0;
+  private seenEvictions: u32 = 0;
+  private seenRxDeviceErrors: u32 = 0;
+  private seenTxDeviceErrors: u32 = 0;
+
+  constructor(config: Config) {
+    const random = new Random(config.seed);
+    const secret = new Secret(config.secret0, config.secret1, config.seed);
+    const iface = new Interface();
+    iface.mac = config.mac != 0 ? config.mac : macFromSecret(secret);
+    iface.gateway = config.gateway;
+    for (let i = 0; i < config.addressCount; i++) {
+      iface.addAddress(unchecked(config.addresses[i]), unchecked(config.prefixLengths[i]));
+    }
+    const frameBytes = ETHERNET_HEADER_LEN + config.mtu;
+    const bufferBytes = VIRTIO_NET_HDR_BYTES + frameBytes;
+    const tx = new Virtqueue(config.txQueueSize, bufferBytes, false);
+    const neighbours = new NeighborCache(config.neighbours, config.neighbourPending, frameBytes,
+      config.neighbourLifetime, config.arpRetry, config.arpMaxRequests);
+    const loopback = new Loopback(config.loopbackFrames, frameBytes);
+    const events = new EventRing(config.eventRingSize, config.maxSockets + config.icmpSockets);
+    const egress = new Egress(iface, tx, loopback, neighbours, config.mtu, <u16>random.next(),
+      (config.flags & CONFIG_FLAG_TX_CHECKSUM_OFFLOAD) != 0);
+    const udpTable = new SocketTable(<u8>SOCKET_KIND_UDP, config.maxSockets, config.udpRxBytes,
+      config.udpRxDatagrams, 0, new EphemeralPorts(secret));
+    const pingTable = new SocketTable(<u8>SOCKET_KIND_ICMP, config.icmpSockets, config.udpRxBytes,
+      config.udpRxDatagrams, config.maxSockets, new EphemeralPorts(secret));
+    this.config = config;
+    this.random = random;
+    this.secret = secret;
+    this.iface = iface;
+    this.rx = new Virtqueue(config.rxQueueSize, bufferBytes, true);
+    this.tx = tx;
+    this.neighbours = neighbours;
+    this.loopback = loopback;
+    this.events = events;
+    this.egress = egress;
+    this.ingress = new Ingress(iface, egress);
+    this.udp = new UdpLayer(udpTable, egress, events, config.portUnreachablePerSecond);
+    this.ping = new PingLayer(pingTable, egress, events);
+    this.ioBytes = config.mtu;
+    this.io = heap.alloc(<usize>config.mtu);
+    this.loopbackFrame = heap.alloc(<usize>frameBytes);
+  }
+
+  /** Records where everything went in the layout table at `t` (bindings/layout.ts). */
+  writeLayout(t: usize, resultArea: usize): void {
+    store<u32>(t + LAYOUT_RX_DESC, <u32>this.rx.descriptors);
+    store<u32>(t + LAYOUT_RX_AVAIL, <u32>this.rx.avail);
+    store<u32>(t + LAYOUT_RX_USED, <u32>this.rx.used);
+    store<u32>(t + LAYOUT_RX_SIZE, <u32>this.rx.size);
+    store<u32>(t + LAYOUT_TX_DESC, <u32>this.tx.descriptors);
+    store<u32>(t + LAYOUT_TX_AVAIL, <u32>this.tx.avail);
+    store<u32>(t + LAYOUT_TX_USED, <u32>this.tx.used);
+    store<u32>(t + LAYOUT_TX_SIZE, <u32>this.tx.size);
+    store<u32>(t + LAYOUT_BUFFER_BYTES, <u32>this.rx.bufferBytes);
+    store<u32>(t + LAYOUT_EVENTS, <u32>this.events.ptr);
+    store<u32>(t + LAYOUT_EVENT_CAPACITY, this.events.capacity);
+    store<u32>(t + LAYOUT_IO, <u32>this.io);
+    store<u32>(t + LAYOUT_IO_BYTES, <u32>this.ioBytes);
+    store<u32>(t + LAYOUT_STATS, <u32>statsPtr());
+    store<u32>(t + LAYOUT_STAT_COUNT, <u32>STAT_COUNT);
+    store<u32>(t + LAYOUT_RESULT, <u32>resultArea);
+    store<u64>(t + LAYOUT_MAC, 0);
+    writeMac(t + LAYOUT_MAC, this.iface.mac);
+  }
+
+  /** Moves the core's clock to `now` if that is later; returns the core's time. */
+  advance(now: i64): i64 {
+    if (now > this.now) this.now = now;
+    return this.now;
+  }
+
+  /** The socket table a handle's tag names, or null (a handle of no kind we have). */
+  tableOf(handle: i32): SocketTable | null {
+    const tag = SlotPool.tagOf(handle);
+    if (tag == SOCKET_KIND_UDP) return this.udp.table;
+    if (tag == SOCKET_KIND_ICMP) return this.ping.table;
+    return null;
+  }
+
+  /** One step of the stack at time `now`; returns the next time it needs a poll, or NO_DEADLINE. */
+  poll(now: i64): i64 {
+    now = this.advance(now);
+    this.tx.reclaim();
+    this.receiveFromDevice(now);
+    this.receiveLoopback(now);
+    const cache = this.neighbours;
+    cache.expire(now);
+    this.egress.sendDueRequests(now);
+    for (let ip = cache.takeUnreachable(); ip != 0; ip = cache.takeUnreachable()) {
+      this.udp.neighbourUnreachable(ip);
+      this.ping.neighbourUnreachable(ip);
+    }
+    this.egress.flushResolved(now);
+    this.syncStats();
+    // Dispatch: each transport emits what it owes. Room means a frame sent now would not be
+    // refused with ENOBUFS.
+    const room = this.tx.available() > 0 && this.loopback.length < this.loopback.slots;
+    this.udp.dispatch(room);
+    this.ping.dispatch(room);
+    let deadline = cache.nextDeadline(now);
+    if (this.loopback.length > 0) deadline = minDeadline(deadline, now);
+    return deadline;
+  }
+
+  private receiveFromDevice(now: i64): void {
+    const rx = this.rx;
+    // At most one pass over the ring, so a device that refills as fast as we drain cannot trap us.
+    for (let n = 0; n < rx.size; n++) {
+      const id = rx.takeUsed();
+      if (id == NO_DESCRIPTOR) break;
+      const buffer = rx.bufferOf(id);
+      const len = rx.usedLen;
+      if (len < VIRTIO_NET_HDR_BYTES) {
+        stats[STAT_RX_DROP_DEVICE_ERROR]++;
+      } else {
+        const trusted = (load<u8>(buffer + VIRTIO_NET_HDR_FLAGS) & VIRTIO_NET_HDR_F_DATA_VALID) != 0;
+        this.deliver(buffer + VIRTIO_NET_HDR_BYTES, len - VIRTIO_NET_HDR_BYTES, trusted, true, now);
+      }
+      rx.recycle(id);
+    }
+  }
+
+  private receiveLoopback(now: i64): void {
+    const loopback = this.loopback;
+    // Only what was queued before this step: answers to looped frames wait for the next poll.
+    // Each frame leaves the ring before it is processed, so the answer it causes (an echo reply,
+    // a port unreachable) always finds the slot it left, even in a full ring.
+    for (let n = loopback.length; n > 0; n--) {
+      const len = loopback.frontLen();
+      memory.copy(this.loopbackFrame, loopback.frontPtr(), <usize>len);
+      loopback.pop();
+      this.deliver(this.loopbackFrame, len, true, false, now);
+    }
+  }
+
+  private deliver(ptr: usize, len: i32, trusted: bool, fromDevice: bool, now: i64): void {
+    const what = this.ingress.receive(ptr, len, trusted, fromDevice, now);
+    if (what == Delivery.UDP) this.udp.input(this.ingress, trusted, now);
+    else if (what == Delivery.ICMP) this.icmpInput();
+  }
+
+  /** An ICMP message the interface did not answer itself: an echo reply, or an error for a transport. */
+  private icmpInput(): void {
+    const icmp = this.ingress.icmp;
+    if (icmp.msgType == Icmpv4Type.ECHO_REPLY) {
+      this.ping.echoReply(this.ingress);
+      return;
+    }
+    const meaning = this.meaning;
+    if (!meaning.of(icmp.msgType, icmp.code)) {
+      count(STAT_ICMP_DROP_NO_SOCKET);
+      return;
+    }
+    count(STAT_ICMP_ERRORS_RECEIVED);
+    const quoted = this.quoted;
+    quoted.read(icmp.dataPtr);
+    // The quote is of a packet we sent: its source is ours, its destination the peer.
+    if (quoted.protocol == IpProtocol.UDP) {
+      this.udp.icmpError(meaning, quoted.src, quoted.srcPort, quoted.dst, quoted.dstPort);
+    } else if (quoted.isEchoRequest) {
+      this.ping.icmpError(meaning, quoted.src, quoted.dst, quoted.echoIdent, quoted.echoSeq);
+    } else {
+      count(STAT_ICMP_ERRORS_IGNORED);
+    }
+  }
+
+  private syncStats(): void {
+    const cache = this.neighbours;
+    stats[STAT_ARP_GIVE_UPS] += cache.giveUps - this.seenGiveUps;
+    stats[STAT_ARP_PENDING_DROPPED] += cache.pendingDropped - this.seenPendingDropped;
+    stats[STAT_ARP_EVICTIONS] += cache.evictions - this.seenEvictions;
+    stats[STAT_RX_QUEUE_DEVICE_ERRORS] += this.rx.deviceErrors - this.seenRxDeviceErrors;
+    stats[STAT_TX_QUEUE_DEVICE_ERRORS] += this.tx.deviceErrors - this.seenTxDeviceErrors;
+    this.seenGiveUps = cache.giveUps;
+    this.seenPendingDropped = cache.pendingDropped;
+    this.seenEvictions = cache.evictions;
+    this.seenRxDeviceErrors = this.rx.deviceErrors;
+    this.seenTxDeviceErrors = this.tx.deviceErrors;
+  }
+}
