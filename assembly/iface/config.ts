@@ -14,7 +14,7 @@ import {
 import { readMac } from "../wire/bytes";
 import { IPV4_MIN_MTU } from "../wire/ipv4";
 import { ETHERNET_HEADER_LEN } from "../wire/ethernet";
-import { NEIGHBOR_MAX_FRAME_STORAGE } from "./neighbor_cache";
+import { NeighborCache } from "./neighbor_cache";
 import { MICROS_PER_MILLI } from "../time";
 
 const DEFAULT_MAX_SOCKETS: u32 = 64;
@@ -56,11 +56,12 @@ const SOCKET_OVERHEAD_BYTES: u64 = 256;
  */
 const SOCKET_TABLE_BYTES: u64 = 65536 * 4 + 16 * 1024;
 const SOCKET_TABLES: u64 = 2;
-const NEIGHBOUR_OVERHEAD_BYTES: u64 = 256;
+/** The neighbour cache's objects and its allocations' headers and alignment (its arrays are exact). */
+const NEIGHBOUR_OVERHEAD_BYTES: u64 = 1024;
 const DESCRIPTOR_OVERHEAD_BYTES: u64 = 64;
 const BUFFER_ALIGN: u64 = 16;
 const RECORD_ALIGN: u64 = 8;
-/** A u32 length is stored beside each held frame (loopback ring, neighbour pending slots). */
+/** A u32 length is stored beside each held frame of the loopback ring. */
 const FRAME_LEN_BYTES: u64 = 4;
 /** The I/O area and the egress workspaces: a few frame buffers. */
 const WORKSPACE_BUFFERS: u64 = 4;
@@ -176,13 +177,13 @@ function footprint(sockets: u32, rxBytes: u32, neighbours: u32, pending: u32, de
   const buffer = alignUp64(<u64>VIRTIO_NET_HDR_BYTES + frame, BUFFER_ALIGN);
   const perDescriptor = buffer + <u64>(VIRTQ_DESC_BYTES + VIRTQ_AVAIL_ENTRY_BYTES + VIRTQ_USED_ENTRY_BYTES) +
     DESCRIPTOR_OVERHEAD_BYTES;
-  let waiting = <u64>neighbours * <u64>pending * (frame + FRAME_LEN_BYTES);
-  // The neighbour cache caps its own frame storage (it keeps fewer waiting frames instead).
-  if (waiting > NEIGHBOR_MAX_FRAME_STORAGE) waiting = NEIGHBOR_MAX_FRAME_STORAGE;
+  // Exactly what the cache's constructor allocates (entries, index, lists, timer heaps, waiting
+  // frames, clamped the same way), from the size functions the constructors use.
+  const neighbourBytes = NeighborCache.bytesFor(<i32>neighbours, <i32>pending, <i32>frame) + NEIGHBOUR_OVERHEAD_BYTES;
   return <u64>sockets * (alignUp64(<u64>rxBytes, RECORD_ALIGN) + SOCKET_OVERHEAD_BYTES) +
     SOCKET_TABLES * SOCKET_TABLE_BYTES +
     <u64>descriptors * perDescriptor +
-    <u64>neighbours * NEIGHBOUR_OVERHEAD_BYTES + waiting +
+    neighbourBytes +
     <u64>loopback * (FRAME_LEN_BYTES + frame) +
     <u64>events * <u64>EVENT_BYTES +
     buffer * WORKSPACE_BUFFERS;

@@ -6,14 +6,25 @@
 //
 //   storage, allocated once in the constructor (C entries, P pending slots each, F frame bytes)
 //   base
-//   +-----------------+---------------+-----------------+-------------------+--------------------+
-//   | entries:        | index:        | gave up:        | lengths:          | frames:            |
-//   | C x ENTRY_STRIDE| H x u32       | C x u32 (ring)  | C*P x i32         | C*P x F bytes      |
-//   +-----------------+---------------+-----------------+-------------------+--------------------+
-//   index: open-addressing hash table (H = power of two >= 2C) of entry slot + 1 (0 = empty)
+//   +-------------------+-----------------+-------------------+--------------------+
+//   | entries:          | gave up:        | lengths:          | frames:            |
+//   | C x ENTRY_STRIDE  | C x u32 (ring)  | C*P x i32         | C*P x F bytes      |
+//   +-------------------+-----------------+-------------------+--------------------+
 //   gave up: ring of addresses whose resolution gave up, waiting for takeUnreachable()
 //   frames of entry e: a FIFO ring of P slots, slot (e*P + k) at frames + (e*P + k) * F;
 //   the oldest frame is at k = head, the next at head + 1 (mod P), count of them in use
+//   beside it, each its own allocation from ../storage (all sized by bytesFor()):
+//     index     HashIndex  ip -> entry slot (SipHash-keyed, so a peer cannot aim at one run)
+//     lruOrder  LruList    every live entry, most recently used first
+//     readyList LruList    RESOLVED entries holding frames, the longest waiting at the back
+//     requests  TimerHeap  INCOMPLETE entries by the time their next request (or give-up) is due
+//     expiries  TimerHeap  RESOLVED entries by the time their lifetime ends
+//     reported  HashIndex  ip -> position in the gave-up ring (each give-up is reported once)
+//
+// No call walks the entries: the time-driven ones (dueRequest, expire, nextDeadline, nextReady)
+// read the top of a heap or the back of a list and touch only the entries that are due, so an
+// idle poll costs the same with 65536 entries as with one. `entriesVisited` counts the entries
+// they touched.
 //
 //   entry states and what moves them
 //     FREE       -> INCOMPLETE  enqueue (its first request is due at once)
@@ -47,7 +58,10 @@
 // lengths and indices get a negative code or a neutral answer (0, NO_MAC), and every time sum
 // saturates (../time.ts), so a `now` near i64.MAX never wraps into the past.
 
-import { satAdd, isExpired, NO_DEADLINE, INSTANT_MIN } from "../time";
+import { satAdd, isExpired, minDeadline, NO_DEADLINE, INSTANT_MIN } from "../time";
+import { HashIndex } from "../storage/hash_index";
+import { LruList } from "../storage/lru_list";
+import { TimerHeap } from "../storage/timer_heap";
 
 /** lookup() when the address is not resolved (or its entry expired). Above 48 bits: never a MAC. */
 export const NO_MAC: u64 = <u64>-1;
@@ -86,13 +100,15 @@ export const NEIGHBOR_MAX_FRAME_BYTES: i32 = 1 << 16;
  */
 export const NEIGHBOR_MAX_FRAME_STORAGE: u64 = 1 << 28;
 
-/** No entry (list links and lookups). */
+/**
+ * The index's hash key when the caller gives none: fixed, so only for tests. The stack passes
+ * secret keys from its seeded generator, so a peer cannot predict which addresses collide.
+ */
+export const NEIGHBOR_DEFAULT_HASH_K0: u64 = 0x6e65696768626f75;
+export const NEIGHBOR_DEFAULT_HASH_K1: u64 = 0x7220636163686521;
+
+/** No entry (free list end, lookups); the storage types use the same -1. */
 const NONE: i32 = -1;
-/** Index table slots per entry at least (load factor <= 1/2 keeps probe runs short). */
-const INDEX_SLOTS_PER_ENTRY: i32 = 2;
-/** Fibonacci hashing multiplier (2^32 / golden ratio) spreads consecutive addresses. */
-const HASH_MULTIPLIER: u32 = 0x9e3779b1;
-const HASH_BITS: u32 = 32;
 const U32_BYTES: usize = 4;
 const I32_BYTES: usize = 4;
 const RECORD_ALIGN: usize = 8;
@@ -118,15 +134,54 @@ class Entry {
   head: i32;
   /** Pending frames held. */
   count: i32;
-  /** LRU list neighbours (towards most recent / towards least recent); free list uses `next`. */
-  prev: i32;
-  next: i32;
+  /** FREE: the next free slot (the free list is a stack threaded through the records). */
+  nextFree: i32;
 }
 
 const ENTRY_STRIDE: usize = (offsetof<Entry>() + RECORD_ALIGN - 1) & ~(RECORD_ALIGN - 1);
 
 @inline function alignUp(n: usize, to: usize): usize {
   return (n + to - 1) & ~(to - 1);
+}
+
+/**
+ * Entries after clamping: fewer only when even one pending slot each would not fit the frame
+ * storage bound (the per-entry queue has been cut to 1 by then, see grantedPending).
+ */
+function grantedEntries(entries: i32, frame: i32): i32 {
+  const cap = entries < 0 ? 0 : entries > NEIGHBOR_MAX_ENTRIES ? NEIGHBOR_MAX_ENTRIES : entries;
+  const slotBytes = <u64>frame + <u64>I32_BYTES;
+  if (<u64>cap * slotBytes > NEIGHBOR_MAX_FRAME_STORAGE) return <i32>(NEIGHBOR_MAX_FRAME_STORAGE / slotBytes);
+  return cap;
+}
+
+/** Pending frames per entry after clamping (see the constructor). */
+function grantedPending(entries: i32, pendingPerEntry: i32, frame: i32): i32 {
+  const cap = entries < 0 ? 0 : entries > NEIGHBOR_MAX_ENTRIES ? NEIGHBOR_MAX_ENTRIES : entries;
+  // RFC 1122 2.3.2.2: at least one frame per unresolved destination.
+  const pending = pendingPerEntry < 1 ? 1 : pendingPerEntry > NEIGHBOR_MAX_ENTRIES ? NEIGHBOR_MAX_ENTRIES : pendingPerEntry;
+  // Each pending slot costs its frame bytes plus its length word.
+  const slotBytes = <u64>frame + <u64>I32_BYTES;
+  if (cap > 0 && <u64>cap * <u64>pending * slotBytes > NEIGHBOR_MAX_FRAME_STORAGE) {
+    const fit = NEIGHBOR_MAX_FRAME_STORAGE / (<u64>cap * slotBytes);
+    return fit < 1 ? 1 : <i32>fit;
+  }
+  return pending;
+}
+
+@inline function clampFrame(frameBytes: i32): i32 {
+  return frameBytes < 0 ? 0 : frameBytes > NEIGHBOR_MAX_FRAME_BYTES ? NEIGHBOR_MAX_FRAME_BYTES : frameBytes;
+}
+
+/** Offsets in the main allocation of a cache of `cap` entries with `slots` pending slots in all. */
+@inline function unreachableOffset(cap: i32): usize {
+  return <usize>cap * ENTRY_STRIDE;
+}
+@inline function lengthsOffset(cap: i32): usize {
+  return unreachableOffset(cap) + <usize>cap * U32_BYTES;
+}
+@inline function framesOffset(cap: i32, slots: usize): usize {
+  return alignUp(lengthsOffset(cap) + slots * I32_BYTES, FRAMES_ALIGN);
 }
 
 /** retry * 2^(n-1), saturating: the wait after the n-th request (n >= 1). */
@@ -153,11 +208,19 @@ export class NeighborCache {
   framesReleased: u32 = 0;
   /** Give-ups not reported because takeUnreachable() was not called while C were waiting. */
   unreachableLost: u32 = 0;
+  /**
+   * Entries the time-driven calls (dueRequest, expire) touched: one per request sent, give-up or
+   * expiry, never one per entry merely held, so an idle poll leaves it unchanged.
+   */
+  entriesVisited: u64 = 0;
 
   private entries: usize;
-  private index: usize;
-  private indexMask: u32;
-  private indexShift: u32;
+  private index: HashIndex;
+  private lruOrder: LruList;
+  private readyList: LruList;
+  private requests: TimerHeap;
+  private expiries: TimerHeap;
+  private reported: HashIndex;
   private unreachable: usize;
   private lengths: usize;
   private frames: usize;
@@ -171,38 +234,40 @@ export class NeighborCache {
 
   private live: i32 = 0;
   private freeHead: i32 = NONE;
-  /** Most recently used entry, and least recently used (the next to evict). */
-  private mru: i32 = NONE;
-  private lru: i32 = NONE;
-  private incomplete: i32 = 0;
-  /** Entries that are RESOLVED and hold frames (what nextReady looks for). */
-  private readyEntries: i32 = 0;
   private held: i32 = 0;
-  private requestCursor: i32 = 0;
-  private readyCursor: i32 = 0;
   private unreachableHead: i32 = 0;
   private unreachableLen: i32 = 0;
+
+  /**
+   * Bytes the cache allocates for these arguments (clamped as the constructor clamps them): the
+   * main block and each storage structure, from the same size functions the constructors use.
+   * The config's memory bound (./config.ts) adds this up before init allocates anything.
+   */
+  static bytesFor(entries: i32, pendingPerEntry: i32, frameBytes: i32): u64 {
+    const frame = clampFrame(frameBytes);
+    const cap = grantedEntries(entries, frame);
+    const pending = grantedPending(entries, pendingPerEntry, frame);
+    const slots = <u64>cap * <u64>pending;
+    return <u64>framesOffset(cap, <usize>slots) + slots * <u64>frame +
+      <u64>HashIndex.bytesFor(cap) * 2 + <u64>LruList.bytesFor(cap) * 2 + <u64>TimerHeap.bytesFor(cap) * 2;
+  }
 
   /**
    * A cache of `entries` neighbours ([0, NEIGHBOR_MAX_ENTRIES]), each holding up to
    * `pendingPerEntry` (>= 1) waiting frames of up to `frameBytes` ([0, NEIGHBOR_MAX_FRAME_BYTES])
    * bytes. A resolved entry lives `lifetimeMicros` (>= 0) after it was last learned; requests are
    * spaced `retryMicros` (>= 1) doubling each time, `maxRequests` (>= 1) of them before giving up.
-   * Out-of-range arguments are clamped. The only allocation the cache ever makes.
+   * (hashK0, hashK1) is the secret key of the address index. Out-of-range arguments are clamped.
+   * The only allocations the cache ever makes.
    */
   constructor(entries: i32, pendingPerEntry: i32, frameBytes: i32, lifetimeMicros: i64,
-              retryMicros: i64, maxRequests: i32) {
-    let cap = entries < 0 ? 0 : entries > NEIGHBOR_MAX_ENTRIES ? NEIGHBOR_MAX_ENTRIES : entries;
-    // RFC 1122 2.3.2.2: at least one frame per unresolved destination.
-    let pending = pendingPerEntry < 1 ? 1 : pendingPerEntry > NEIGHBOR_MAX_ENTRIES ? NEIGHBOR_MAX_ENTRIES : pendingPerEntry;
-    const frame = frameBytes < 0 ? 0 : frameBytes > NEIGHBOR_MAX_FRAME_BYTES ? NEIGHBOR_MAX_FRAME_BYTES : frameBytes;
-    // Each pending slot costs its frame bytes plus its length word.
-    const slotBytes = <u64>frame + <u64>I32_BYTES;
-    if (cap > 0 && <u64>cap * <u64>pending * slotBytes > NEIGHBOR_MAX_FRAME_STORAGE) {
-      const fit = NEIGHBOR_MAX_FRAME_STORAGE / (<u64>cap * slotBytes);
-      pending = fit < 1 ? 1 : <i32>fit;
-      if (<u64>cap * slotBytes > NEIGHBOR_MAX_FRAME_STORAGE) cap = <i32>(NEIGHBOR_MAX_FRAME_STORAGE / slotBytes);
-    }
+              retryMicros: i64, maxRequests: i32, hashK0: u64 = NEIGHBOR_DEFAULT_HASH_K0,
+              hashK1: u64 = NEIGHBOR_DEFAULT_HASH_K1) {
+    const frame = clampFrame(frameBytes);
+    // A bigger request than the frame storage bound shrinks the per-entry queue first, then the
+    // entries.
+    const pending = grantedPending(entries, pendingPerEntry, frame);
+    const cap = grantedEntries(entries, frame);
     this.cap = cap;
     this.pending = pending;
     this.frameBytes = frame;
@@ -211,35 +276,24 @@ export class NeighborCache {
     this.retry = retryMicros < 1 ? 1 : retryMicros;
     this.maxRequests = maxRequests < 1 ? 1 : maxRequests;
 
-    let indexSize: i32 = 2;
-    let bits: u32 = 1;
-    while (indexSize < cap * INDEX_SLOTS_PER_ENTRY) {
-      indexSize <<= 1;
-      bits++;
-    }
-    this.indexMask = <u32>indexSize - 1;
-    this.indexShift = HASH_BITS - bits;
-
     const slots = <usize>cap * <usize>pending;
-    const indexOffset = <usize>cap * ENTRY_STRIDE;
-    const unreachableOffset = indexOffset + <usize>indexSize * U32_BYTES;
-    const lengthsOffset = unreachableOffset + <usize>cap * U32_BYTES;
-    const framesOffset = alignUp(lengthsOffset + slots * I32_BYTES, FRAMES_ALIGN);
-    const total = framesOffset + slots * <usize>frame;
-    const base = heap.alloc(total);
-    memory.fill(base, 0, framesOffset);
+    const frames = framesOffset(cap, slots);
+    const base = heap.alloc(frames + slots * <usize>frame);
+    memory.fill(base, 0, frames);
     this.entries = base;
-    this.index = base + indexOffset;
-    this.unreachable = base + unreachableOffset;
-    this.lengths = base + lengthsOffset;
-    this.frames = base + framesOffset;
+    this.unreachable = base + unreachableOffset(cap);
+    this.lengths = base + lengthsOffset(cap);
+    this.frames = base + frames;
+    this.index = new HashIndex(cap, hashK0, hashK1);
+    // The gave-up ring's index only needs to be unpredictable as much as the main one.
+    this.reported = new HashIndex(cap, hashK1, hashK0);
+    this.lruOrder = new LruList(cap);
+    this.readyList = new LruList(cap);
+    this.requests = new TimerHeap(cap);
+    this.expiries = new TimerHeap(cap);
 
     // Every entry starts on the free list, in slot order.
-    for (let i = 0; i < cap; i++) {
-      const e = this.entry(i);
-      e.prev = NONE;
-      e.next = i + 1 < cap ? i + 1 : NONE;
-    }
+    for (let i = 0; i < cap; i++) this.entry(i).nextFree = i + 1 < cap ? i + 1 : NONE;
     this.freeHead = cap > 0 ? 0 : NONE;
   }
 
@@ -270,12 +324,13 @@ export class NeighborCache {
     }
     const e = this.entry(i);
     const wasReady = this.isReady(e);
-    if (e.state == NeighborState.Incomplete) this.incomplete--;
+    if (e.state == NeighborState.Incomplete) this.requests.cancel(i);
     e.state = NeighborState.Resolved;
     e.mac = mac & MAC_MASK;
     e.expiresAt = satAdd(now, this.lifetime);
     e.requests = 0;
-    this.readyChanged(wasReady, e);
+    this.expiries.set(i, e.expiresAt);
+    this.readyChanged(wasReady, i);
     return true;
   }
 
@@ -295,14 +350,14 @@ export class NeighborCache {
     let i = this.find(ip);
     if (i == NONE) {
       i = this.allocate(ip);
-      this.startResolving(this.entry(i));
+      this.startResolving(i);
     } else {
       const e = this.entry(i);
       // "The next send re-resolves": an expired MAC is not used again.
       if (e.state == NeighborState.Resolved && isExpired(e.expiresAt, now)) {
         const wasReady = this.isReady(e);
-        this.startResolving(e);
-        this.readyChanged(wasReady, e);
+        this.startResolving(i);
+        this.readyChanged(wasReady, i);
       }
     }
     this.touch(i);
@@ -323,7 +378,7 @@ export class NeighborCache {
     e.count++;
     this.held++;
     this.framesQueued++;
-    this.readyChanged(wasReady, e);
+    this.readyChanged(wasReady, i);
     return NEIGHBOR_OK;
   }
 
@@ -336,13 +391,13 @@ export class NeighborCache {
    * so calling again at the same `now` moves on to the next due ip.
    */
   dueRequest(now: i64): u32 {
-    const cap = this.cap;
-    // A rotating cursor: a round of calls at one `now` visits each slot about once in total.
-    for (let n = 0; n < cap && this.incomplete > 0; n++) {
-      const i = this.requestCursor;
-      this.requestCursor = i + 1 == cap ? 0 : i + 1;
+    const timers = this.requests;
+    // Only the earliest INCOMPLETE entry is looked at; each pass either sends a request (moving
+    // that entry's timer past `now`, retry >= 1 us) or frees the entry, so the loop ends.
+    while (isExpired(timers.peekDeadline(), now)) {
+      const i = timers.peekSlot();
       const e = this.entry(i);
-      if (e.state != NeighborState.Incomplete || !isExpired(e.nextAt, now)) continue;
+      this.entriesVisited++;
       if (e.requests >= this.maxRequests) {
         this.giveUp(i);
         continue;
@@ -350,6 +405,7 @@ export class NeighborCache {
       e.requests++;
       this.requestsSent++;
       e.nextAt = satAdd(now, backoff(this.retry, e.requests));
+      timers.set(i, e.nextAt);
       return e.ip;
     }
     return NO_ADDRESS;
@@ -359,6 +415,7 @@ export class NeighborCache {
   takeUnreachable(): u32 {
     if (this.unreachableLen == 0) return NO_ADDRESS;
     const ip = load<u32>(this.unreachable + <usize>this.unreachableHead * U32_BYTES);
+    this.reported.remove(<u64>ip);
     this.unreachableHead = this.unreachableHead + 1 == this.cap ? 0 : this.unreachableHead + 1;
     this.unreachableLen--;
     return ip;
@@ -401,20 +458,15 @@ export class NeighborCache {
     e.count -= take;
     this.held -= take;
     this.framesReleased += <u32>take;
-    this.readyChanged(wasReady, e);
+    this.readyChanged(wasReady, i);
   }
 
   /** An ip whose entry is RESOLVED and still holds frames (so the caller can flush), or 0. */
   nextReady(): u32 {
-    const cap = this.cap;
-    for (let n = 0; n < cap && this.readyEntries > 0; n++) {
-      const i = this.readyCursor;
-      const e = this.entry(i);
-      if (this.isReady(e)) return e.ip;
-      // The cursor stays on a ready entry, so a caller that cannot flush it sees it again first.
-      this.readyCursor = i + 1 == cap ? 0 : i + 1;
-    }
-    return NO_ADDRESS;
+    // The entry that has been ready longest; it stays there until its frames are taken, so a
+    // caller that cannot flush it sees it again first.
+    const i = this.readyList.back();
+    return i == NONE ? NO_ADDRESS : this.entry(i).ip;
   }
 
   /**
@@ -424,14 +476,10 @@ export class NeighborCache {
    * the entry's expiry.
    */
   nextDeadline(now: i64): i64 {
-    if (this.readyEntries > 0) return now;
-    let earliest = NO_DEADLINE;
-    for (let i = this.mru; i != NONE; ) {
-      const e = this.entry(i);
-      const t = e.state == NeighborState.Incomplete ? e.nextAt : e.expiresAt;
-      if (t < earliest) earliest = t;
-      i = e.next;
-    }
+    if (this.readyList.length > 0) return now;
+    // INCOMPLETE entries wait on their next request, RESOLVED ones on their expiry: the two
+    // heaps' roots (TIMER_NEVER is NO_DEADLINE when a heap is empty).
+    const earliest = minDeadline(this.requests.peekDeadline(), this.expiries.peekDeadline());
     return earliest != NO_DEADLINE && earliest < now ? now : earliest;
   }
 
@@ -441,19 +489,19 @@ export class NeighborCache {
    * resolving again so they can go out once the neighbour answers.
    */
   expire(now: i64): void {
-    for (let i = this.mru; i != NONE; ) {
+    const timers = this.expiries;
+    // Each pass takes the earliest RESOLVED entry out of the expiry heap (freed, or INCOMPLETE).
+    while (isExpired(timers.peekDeadline(), now)) {
+      const i = timers.peekSlot();
       const e = this.entry(i);
-      const next = e.next;
-      if (e.state == NeighborState.Resolved && isExpired(e.expiresAt, now)) {
-        if (e.count == 0) {
-          this.release(i);
-        } else {
-          const wasReady = this.isReady(e);
-          this.startResolving(e);
-          this.readyChanged(wasReady, e);
-        }
+      this.entriesVisited++;
+      if (e.count == 0) {
+        this.release(i);
+      } else {
+        const wasReady = this.isReady(e);
+        this.startResolving(i);
+        this.readyChanged(wasReady, i);
       }
-      i = next;
     }
   }
 
@@ -508,19 +556,23 @@ export class NeighborCache {
     return e.state == NeighborState.Resolved && e.count > 0;
   }
 
-  /** Keeps readyEntries in step after e changed (state or count). */
-  @inline private readyChanged(wasReady: bool, e: Entry): void {
-    const ready = this.isReady(e);
-    if (ready != wasReady) this.readyEntries += ready ? 1 : -1;
+  /** Keeps the ready list in step after entry i changed (state or count). */
+  @inline private readyChanged(wasReady: bool, i: i32): void {
+    const ready = this.isReady(this.entry(i));
+    if (ready == wasReady) return;
+    if (ready) this.readyList.pushFront(i);
+    else this.readyList.remove(i);
   }
 
-  /** Puts e (FREE, RESOLVED or expired) into INCOMPLETE with a request due at once. */
-  private startResolving(e: Entry): void {
-    if (e.state != NeighborState.Incomplete) this.incomplete++;
+  /** Puts entry i (FREE, RESOLVED or expired) into INCOMPLETE with a request due at once. */
+  private startResolving(i: i32): void {
+    const e = this.entry(i);
+    if (e.state == NeighborState.Resolved) this.expiries.cancel(i);
     e.state = NeighborState.Incomplete;
     e.mac = NO_MAC;
     e.requests = 0;
     e.nextAt = INSTANT_MIN;
+    this.requests.set(i, INSTANT_MIN);
   }
 
   /** Slot number of ip's i-th oldest ready frame, or -1. */
@@ -534,91 +586,15 @@ export class NeighborCache {
     return x * this.pending + k;
   }
 
-  @inline private home(ip: u32): u32 {
-    return (ip * HASH_MULTIPLIER) >>> this.indexShift & this.indexMask;
-  }
-
-  @inline private indexAt(pos: u32): i32 {
-    return <i32>load<u32>(this.index + <usize>pos * U32_BYTES) - 1;
-  }
-
-  @inline private setIndex(pos: u32, slot: i32): void {
-    store<u32>(this.index + <usize>pos * U32_BYTES, <u32>(slot + 1));
-  }
-
-  /** Entry slot holding ip, or NONE. The table is at most half full, so the probe ends. */
+  /** Entry slot holding ip, or NONE. */
   private find(ip: u32): i32 {
     if (ip == NO_ADDRESS || this.live == 0) return NONE;
-    const mask = this.indexMask;
-    let pos = this.home(ip);
-    while (true) {
-      const slot = this.indexAt(pos);
-      if (slot == NONE) return NONE;
-      if (this.entry(slot).ip == ip) return slot;
-      pos = (pos + 1) & mask;
-    }
-    return NONE;
-  }
-
-  private indexInsert(ip: u32, slot: i32): void {
-    const mask = this.indexMask;
-    let pos = this.home(ip);
-    while (this.indexAt(pos) != NONE) pos = (pos + 1) & mask;
-    this.setIndex(pos, slot);
-  }
-
-  /** Removes ip from the index, shifting later members of its probe run back (no tombstones). */
-  private indexRemove(ip: u32): void {
-    const mask = this.indexMask;
-    let hole = this.home(ip);
-    while (true) {
-      const slot = this.indexAt(hole);
-      if (slot == NONE) return;
-      if (this.entry(slot).ip == ip) break;
-      hole = (hole + 1) & mask;
-    }
-    let pos = hole;
-    while (true) {
-      pos = (pos + 1) & mask;
-      const slot = this.indexAt(pos);
-      if (slot == NONE) break;
-      const want = this.home(this.entry(slot).ip);
-      // The member may fill the hole unless its home lies cyclically in (hole, pos].
-      const between = hole <= pos ? (want > hole && want <= pos) : (want > hole || want <= pos);
-      if (!between) {
-        this.setIndex(hole, slot);
-        hole = pos;
-      }
-    }
-    store<u32>(this.index + <usize>hole * U32_BYTES, 0);
-  }
-
-  /** Unlinks slot i from the LRU list. */
-  private unlink(i: i32): void {
-    const e = this.entry(i);
-    if (e.prev != NONE) this.entry(e.prev).next = e.next;
-    else this.mru = e.next;
-    if (e.next != NONE) this.entry(e.next).prev = e.prev;
-    else this.lru = e.prev;
-    e.prev = NONE;
-    e.next = NONE;
-  }
-
-  /** Links slot i in as the most recently used. */
-  private pushFront(i: i32): void {
-    const e = this.entry(i);
-    e.prev = NONE;
-    e.next = this.mru;
-    if (this.mru != NONE) this.entry(this.mru).prev = i;
-    this.mru = i;
-    if (this.lru == NONE) this.lru = i;
+    return this.index.find(<u64>ip);
   }
 
   /** Marks slot i as used now (moves it to the front of the LRU list). */
-  private touch(i: i32): void {
-    if (this.mru == i) return;
-    this.unlink(i);
-    this.pushFront(i);
+  @inline private touch(i: i32): void {
+    this.lruOrder.moveToFront(i);
   }
 
   /** Frees slot i: its frames are dropped and counted, and it leaves the index and the LRU list. */
@@ -629,17 +605,18 @@ export class NeighborCache {
       this.pendingDropped += <u32>e.count;
       this.held -= e.count;
     }
-    if (e.state == NeighborState.Incomplete) this.incomplete--;
-    if (wasReady) this.readyEntries--;
-    this.indexRemove(e.ip);
-    this.unlink(i);
+    if (e.state == NeighborState.Incomplete) this.requests.cancel(i);
+    else if (e.state == NeighborState.Resolved) this.expiries.cancel(i);
+    if (wasReady) this.readyList.remove(i);
+    this.index.remove(<u64>e.ip);
+    this.lruOrder.remove(i);
     e.state = NeighborState.Free;
     e.ip = NO_ADDRESS;
     e.mac = NO_MAC;
     e.count = 0;
     e.head = 0;
     e.requests = 0;
-    e.next = this.freeHead;
+    e.nextFree = this.freeHead;
     this.freeHead = i;
     this.live--;
   }
@@ -648,11 +625,11 @@ export class NeighborCache {
   private allocate(ip: u32): i32 {
     if (this.freeHead == NONE) {
       this.evictions++;
-      this.release(this.lru);
+      this.release(this.lruOrder.back());
     }
     const i = this.freeHead;
     const e = this.entry(i);
-    this.freeHead = e.next;
+    this.freeHead = e.nextFree;
     e.ip = ip;
     e.state = NeighborState.Free;
     e.mac = NO_MAC;
@@ -661,8 +638,8 @@ export class NeighborCache {
     e.requests = 0;
     e.head = 0;
     e.count = 0;
-    this.pushFront(i);
-    this.indexInsert(ip, i);
+    this.lruOrder.pushFront(i);
+    this.index.insert(<u64>ip, i);
     this.live++;
     return i;
   }
@@ -677,14 +654,12 @@ export class NeighborCache {
 
   private reportUnreachable(ip: u32): void {
     const cap = this.cap;
-    // Reported once: an ip already waiting for takeUnreachable is not added again.
-    let k = this.unreachableHead;
-    for (let n = 0; n < this.unreachableLen; n++) {
-      if (load<u32>(this.unreachable + <usize>k * U32_BYTES) == ip) return;
-      k = k + 1 == cap ? 0 : k + 1;
-    }
+    // Reported once: an ip already waiting for takeUnreachable is not added again (looked up in
+    // the ring's index, not by walking the ring: a flood of give-ups stays linear).
+    if (this.reported.find(<u64>ip) != NONE) return;
     if (this.unreachableLen == cap) {
       // Nobody drained the reports: the oldest makes room (counted).
+      this.reported.remove(<u64>load<u32>(this.unreachable + <usize>this.unreachableHead * U32_BYTES));
       this.unreachableHead = this.unreachableHead + 1 == cap ? 0 : this.unreachableHead + 1;
       this.unreachableLen--;
       this.unreachableLost++;
@@ -692,6 +667,7 @@ export class NeighborCache {
     let tail = this.unreachableHead + this.unreachableLen;
     if (tail >= cap) tail -= cap;
     store<u32>(this.unreachable + <usize>tail * U32_BYTES, ip);
+    this.reported.insert(<u64>ip, tail);
     this.unreachableLen++;
   }
 }

@@ -1,0 +1,126 @@
+import { HashIndex, HASH_NONE } from "../../assembly/storage/hash_index";
+
+let state: u64 = 0x9e3779b97f4a7c15;
+function rand(): u64 {
+  // xorshift64 (Marsaglia 2003).
+  state ^= state << 13;
+  state ^= state >> 7;
+  state ^= state << 17;
+  return state;
+}
+function below(n: i32): i32 {
+  return <i32>(rand() % <u64>n);
+}
+
+const K0: u64 = 0x0706050403020100;
+const K1: u64 = 0x0f0e0d0c0b0a0908;
+
+describe("hash index", () => {
+  it("maps keys to slots and forgets them on remove", () => {
+    const h = new HashIndex(8, K0, K1);
+    expect<i32>(h.find(42)).toBe(HASH_NONE);
+    expect<bool>(h.insert(42, 3)).toBe(true);
+    expect<bool>(h.insert(0xffff_ffff_ffff_ffff, 7)).toBe(true);
+    expect<bool>(h.insert(0, 0)).toBe(true);
+    expect<i32>(h.find(42)).toBe(3);
+    expect<i32>(h.find(0xffff_ffff_ffff_ffff)).toBe(7);
+    expect<i32>(h.find(0)).toBe(0);
+    expect<i32>(h.size).toBe(3);
+    expect<i32>(h.remove(42)).toBe(3);
+    expect<i32>(h.find(42)).toBe(HASH_NONE);
+    expect<i32>(h.remove(42)).toBe(HASH_NONE);
+    expect<i32>(h.find(0)).toBe(0);
+    expect<i32>(h.size).toBe(2);
+  });
+
+  it("refuses a duplicate key and slots out of range, changing nothing", () => {
+    const h = new HashIndex(4, K0, K1);
+    expect<bool>(h.insert(9, 1)).toBe(true);
+    expect<bool>(h.insert(9, 2)).toBe(false);
+    expect<i32>(h.find(9)).toBe(1);
+    expect<bool>(h.insert(10, -1)).toBe(false);
+    expect<bool>(h.insert(10, 4)).toBe(false);
+    expect<i32>(h.find(10)).toBe(HASH_NONE);
+    expect<i32>(h.size).toBe(1);
+    const z = new HashIndex(0, K0, K1);
+    expect<bool>(z.insert(1, 0)).toBe(false);
+    expect<i32>(z.find(1)).toBe(HASH_NONE);
+    expect<i32>(z.remove(1)).toBe(HASH_NONE);
+  });
+
+  it("finds keys that differ only in their high bits, under any secret", () => {
+    // The hash covers the whole key: keys equal in their low 32 bits are still told apart.
+    const a = new HashIndex(1024, K0, K1);
+    const b = new HashIndex(1024, K1, K0);
+    for (let i = 0; i < 1024; i++) {
+      expect<bool>(a.insert(<u64>i * 0x100000000, i)).toBe(true);
+      expect<bool>(b.insert(<u64>i * 0x100000000, i)).toBe(true);
+    }
+    for (let i = 0; i < 1024; i++) {
+      expect<i32>(a.find(<u64>i * 0x100000000)).toBe(i);
+      expect<i32>(b.find(<u64>i * 0x100000000)).toBe(i);
+    }
+  });
+
+  it("stays exact when filled to capacity, emptied and refilled (wrapping probe runs)", () => {
+    const cap = 512;
+    const h = new HashIndex(cap, 1, 2);
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < cap; i++) expect<bool>(h.insert(<u64>(i * 7919 + round), i)).toBe(true);
+      expect<bool>(h.insert(0xdead, 0)).toBe(false); // every slot is mapped: the table stays half empty
+      for (let i = 0; i < cap; i++) expect<i32>(h.find(<u64>(i * 7919 + round))).toBe(i);
+      for (let i = cap - 1; i >= 0; i -= 2) expect<i32>(h.remove(<u64>(i * 7919 + round))).toBe(i);
+      for (let i = 0; i < cap; i++) {
+        expect<i32>(h.find(<u64>(i * 7919 + round))).toBe((i & 1) == 0 ? i : HASH_NONE);
+      }
+      h.clear();
+      expect<i32>(h.size).toBe(0);
+      expect<i32>(h.find(<u64>round)).toBe(HASH_NONE);
+    }
+  });
+
+  it("agrees with a linear-search model under random insert/remove/find", () => {
+    const cap = 97; // not a power of two: the table rounds up, the slots do not
+    const h = new HashIndex(cap, 0x1234, 0x5678);
+    // Model: key per slot, or -1 for unmapped; keys from a small space so they recur.
+    const modelKey = new StaticArray<i64>(cap);
+    for (let i = 0; i < cap; i++) modelKey[i] = -1;
+    let mismatches = 0;
+    for (let step = 0; step < 100_000; step++) {
+      const key = <i64>below(300);
+      let slot = -1;
+      for (let i = 0; i < cap; i++) if (modelKey[i] == key) slot = i;
+      const op = below(3);
+      if (op == 0) {
+        if (slot >= 0) {
+          if (h.insert(<u64>key, slot)) mismatches++;
+        } else {
+          let free = -1;
+          for (let i = below(cap), n = 0; n < cap; n++, i = (i + 1) % cap) {
+            if (modelKey[i] < 0) { free = i; break; }
+          }
+          if (free >= 0) {
+            if (!h.insert(<u64>key, free)) mismatches++;
+            modelKey[free] = key;
+          }
+        }
+      } else if (op == 1) {
+        if (h.remove(<u64>key) != slot) mismatches++;
+        if (slot >= 0) modelKey[slot] = -1;
+      } else {
+        if (h.find(<u64>key) != slot) mismatches++;
+      }
+      let live = 0;
+      for (let i = 0; i < cap; i++) if (modelKey[i] >= 0) live++;
+      if (h.size != live) mismatches++;
+      if (mismatches > 0) break;
+    }
+    expect<i32>(mismatches).toBe(0);
+    // And a full check of every key at the end.
+    for (let k = 0; k < 300; k++) {
+      let slot = -1;
+      for (let i = 0; i < cap; i++) if (modelKey[i] == <i64>k) slot = i;
+      expect<i32>(h.find(<u64>k)).toBe(slot);
+    }
+  });
+});
