@@ -70,6 +70,7 @@ export const LAYOUT_STAT_COUNT = 56;
 export const LAYOUT_RESULT = 60;
 /** The interface's MAC address (6 bytes, then 2 zero bytes): the config's, or one derived from the secret. */
 export const LAYOUT_MAC = 64;
+export const LAYOUT_MAC_BYTES = 8;
 
 // ## VirtIO 1.2 split virtqueues (section 2.7), driver = core, device = host.
 //
