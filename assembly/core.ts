@@ -15,7 +15,7 @@ import {
   LAYOUT_IO, LAYOUT_IO_BYTES, LAYOUT_STATS, LAYOUT_STAT_COUNT, LAYOUT_RESULT, LAYOUT_MAC, STAT_COUNT,
   VIRTIO_NET_HDR_BYTES, VIRTIO_NET_HDR_FLAGS, VIRTIO_NET_HDR_F_DATA_VALID, STAT_RX_DROP_DEVICE_ERROR,
   STAT_ARP_GIVE_UPS, STAT_ARP_PENDING_DROPPED, STAT_ARP_EVICTIONS, STAT_RX_QUEUE_DEVICE_ERRORS,
-  STAT_TX_QUEUE_DEVICE_ERRORS, STAT_ICMP_ERRORS_RECEIVED, STAT_ICMP_ERRORS_IGNORED, STAT_ICMP_DROP_NO_SOCKET,
+  STAT_TX_QUEUE_DEVICE_ERRORS, STAT_ICMP_ERRORS_RECEIVED, STAT_ICMP_ERRORS_IGNORED, STAT_ICMP_DROP_UNSUPPORTED_TYPE,
   SOCKET_KIND_UDP, SOCKET_KIND_ICMP, CONFIG_FLAG_TX_CHECKSUM_OFFLOAD,
 } from "../bindings/layout";
 import { ETHERNET_HEADER_LEN } from "./wire/ethernet";
@@ -31,6 +31,7 @@ import { Loopback } from "./iface/loopback";
 import { EventRing } from "./iface/events";
 import { Egress } from "./iface/egress";
 import { Ingress, Delivery } from "./iface/ingress";
+import { IcmpErrorSender } from "./iface/icmp_error_sender";
 import { stats, statsPtr, count } from "./iface/stats";
 import { SocketTable } from "./socket/table";
 import { EphemeralPorts } from "./socket/ephemeral_ports";
@@ -103,8 +104,9 @@ export class Core {
     this.loopback = loopback;
     this.events = events;
     this.egress = egress;
-    this.ingress = new Ingress(iface, egress);
-    this.udp = new UdpLayer(udpTable, egress, events, config.portUnreachablePerSecond);
+    const errors = new IcmpErrorSender(egress, config.portUnreachablePerSecond);
+    this.ingress = new Ingress(iface, egress, errors);
+    this.udp = new UdpLayer(udpTable, egress, events, errors);
     this.ping = new PingLayer(pingTable, egress, events);
     this.ioBytes = config.mtu;
     this.io = heap.alloc(<usize>config.mtu);
@@ -218,7 +220,8 @@ export class Core {
     }
     const meaning = this.meaning;
     if (!meaning.of(icmp.msgType, icmp.code)) {
-      count(STAT_ICMP_DROP_NO_SOCKET);
+      // Parsed but not one we act on (source quench, RFC 6633; redirect): discarded, RFC 1122 3.2.2.
+      count(STAT_ICMP_DROP_UNSUPPORTED_TYPE);
       return;
     }
     count(STAT_ICMP_ERRORS_RECEIVED);

@@ -216,9 +216,29 @@ export const STAT_ICMP_ECHO_REQUESTS = 37;
 export const STAT_UDP_DELIVERED = 38;
 /** An echo reply for a ping socket whose queue was full. */
 export const STAT_ICMP_DROP_QUEUE_FULL = 39;
+/**
+ * A well-formed datagram whose source cannot be a host (RFC 1122 3.2.1.3): multicast, class E,
+ * 0/8 (0.0.0.0 only as the source of UDP), a broadcast, 127/8 or our own address from the wire.
+ */
+export const STAT_IP_DROP_MARTIAN_SOURCE = 40;
+/** A datagram whose IP options are malformed (RFC 791 3.1: a length below 2 or past the header). */
+export const STAT_IP_DROP_BAD_OPTIONS = 41;
+/** ARP whose sender MAC is broadcast, multicast, zero or ours, or whose sender IP is no host's. */
+export const STAT_ARP_DROP_BAD_SENDER = 42;
+/** ARP from another MAC claiming one of our addresses (RFC 5227 2.4): not learned. */
+export const STAT_ARP_ADDRESS_CONFLICTS = 43;
+/** A well-formed ICMP message of a type this stack does not act on (RFC 1122 3.2.2: discarded). */
+export const STAT_ICMP_DROP_UNSUPPORTED_TYPE = 44;
+/** An ICMP error we meant to send that could not be built or transmitted (queue full, no route). */
+export const STAT_ICMP_ERRORS_NOT_SENT = 45;
+/**
+ * An ICMP error RFC 1122 3.2.2 forbids sending: about an ICMP error, a broadcast or multicast
+ * (IP or link layer), a fragment other than the first, or a source that is no host's.
+ */
+export const STAT_ICMP_ERRORS_SUPPRESSED = 46;
 /** Used entries from the device with an id never offered or an impossible length (virtqueue). */
-export const STAT_RX_QUEUE_DEVICE_ERRORS = 40;
-export const STAT_TX_QUEUE_DEVICE_ERRORS = 41;
+export const STAT_RX_QUEUE_DEVICE_ERRORS = 47;
+export const STAT_TX_QUEUE_DEVICE_ERRORS = 48;
 /** ICMP errors quoting one of our packets that Linux also ignores (soft errors, unconnected UDP). */
-export const STAT_ICMP_ERRORS_IGNORED = 42;
-export const STAT_COUNT = 43;
+export const STAT_ICMP_ERRORS_IGNORED = 49;
+export const STAT_COUNT = 50;

@@ -12,7 +12,8 @@ import {
   VIRTQ_AVAIL_ENTRY_BYTES, VIRTQ_USED_ENTRY_BYTES, VIRTIO_NET_HDR_BYTES, EVENT_BYTES,
 } from "../../bindings/layout";
 import { readMac } from "../wire/bytes";
-import { IPV4_MIN_MTU } from "../wire/ipv4";
+import { macIsUnicast } from "../wire/arp";
+import { IPV4_MIN_MTU, ipv4IsMulticast, ipv4IsClassE, ipv4IsThisNetwork } from "../wire/ipv4";
 import { ETHERNET_HEADER_LEN } from "../wire/ethernet";
 import { NeighborCache } from "./neighbor_cache";
 import { MICROS_PER_MILLI } from "../time";
@@ -65,6 +66,14 @@ const RECORD_ALIGN: u64 = 8;
 const FRAME_LEN_BYTES: u64 = 4;
 /** The I/O area and the egress workspaces: a few frame buffers. */
 const WORKSPACE_BUFFERS: u64 = 4;
+
+/** An IPv4 prefix is 0 to 32 bits long; 0 (everything on-link) is refused. */
+const MAX_PREFIX_LENGTH: u32 = 32;
+/** Prefixes of /31 and /32 have no broadcast address (RFC 3021); shorter ones do. */
+const MAX_PREFIX_WITH_BROADCAST: u32 = 30;
+/** Top octet of 127.0.0.0/8, the loopback net (RFC 1122 3.2.1.3(g)). */
+const LOOPBACK_NET: u32 = 127;
+const TOP_OCTET_SHIFT: u32 = 24;
 
 @inline function orDefault(value: u32, fallback: u32): u32 {
   return value == 0 ? fallback : value;
@@ -129,8 +138,13 @@ export class Config {
     // An unknown feature bit is a host built for a newer core: refuse rather than ignore it.
     if ((load<u32>(ptr + CONFIG_FLAGS) & ~<u32>CONFIG_FLAGS_KNOWN) != 0) return false;
     for (let i: u32 = 0; i < count; i++) {
-      if (load<u32>(ptr + CONFIG_ADDRESSES + i * CONFIG_ADDRESS_STRIDE + 4) > 32) return false;
+      const at = ptr + CONFIG_ADDRESSES + i * CONFIG_ADDRESS_STRIDE;
+      if (!isUsableAddress(load<u32>(at), load<u32>(at + 4))) return false;
     }
+    // Zero: none given, the core draws one from the secret. Otherwise a unicast address.
+    const mac = readMac(ptr + CONFIG_MAC);
+    if (mac != 0 && !macIsUnicast(mac)) return false;
+    if (!isUsableGateway(load<u32>(ptr + CONFIG_GATEWAY), ptr, count)) return false;
 
     this.maxSockets = <i32>sockets;
     this.icmpSockets = <i32>icmpSockets;
@@ -161,6 +175,54 @@ export class Config {
     }
     return true;
   }
+}
+
+/** Host bits of `address` under a prefix of `length` bits (1..32). */
+@inline function hostBits(address: u32, length: u32): u32 {
+  return length == MAX_PREFIX_LENGTH ? 0 : address & (<u32>0xffffffff >>> length);
+}
+
+/** Whether `address` is one that names no host (RFC 1122 3.2.1.3) or never leaves one (127/8). */
+function isReservedAddress(address: u32): bool {
+  return ipv4IsThisNetwork(address) || ipv4IsMulticast(address) || ipv4IsClassE(address) ||
+    (address >>> TOP_OCTET_SHIFT) == LOOPBACK_NET;
+}
+
+/**
+ * An address this interface can hold: a unicast address (not 0/8 with 0.0.0.0, not 224/4, not
+ * 240/4 with 255.255.255.255, not 127/8, which the interface always has on its own) with a
+ * prefix of 1 to 32 bits (/32 is a point-to-point link; /0 would make every address on-link),
+ * and not the directed broadcast of its own prefix (it would be both ours and everyone's).
+ */
+function isUsableAddress(address: u32, prefixLength: u32): bool {
+  if (prefixLength == 0 || prefixLength > MAX_PREFIX_LENGTH) return false;
+  if (isReservedAddress(address)) return false;
+  if (prefixLength <= MAX_PREFIX_WITH_BROADCAST &&
+      hostBits(address, prefixLength) == hostBits(<u32>0xffffffff, prefixLength)) return false;
+  return true;
+}
+
+/**
+ * No gateway (0), or one we can reach: a unicast address, not one of ours, on one of the
+ * configured prefixes and not that prefix's broadcast. A gateway off every prefix would never be
+ * used (the interface has no route to it), so every packet off-link would fail later instead.
+ */
+function isUsableGateway(gateway: u32, ptr: usize, count: u32): bool {
+  if (gateway == 0) return true;
+  if (isReservedAddress(gateway)) return false;
+  let onLink = false;
+  for (let i: u32 = 0; i < count; i++) {
+    const at = ptr + CONFIG_ADDRESSES + i * CONFIG_ADDRESS_STRIDE;
+    const address = load<u32>(at);
+    const length = load<u32>(at + 4);
+    if (address == gateway) return false;
+    if (length == MAX_PREFIX_LENGTH) continue;
+    const mask = ~(<u32>0xffffffff >>> length);
+    if ((address & mask) != (gateway & mask)) continue;
+    if (length <= MAX_PREFIX_WITH_BROADCAST && (gateway | mask) == <u32>0xffffffff) return false;
+    onLink = true;
+  }
+  return onLink;
 }
 
 @inline function alignUp64(n: u64, to: u64): u64 {

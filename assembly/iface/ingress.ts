@@ -1,5 +1,6 @@
 // Every received frame enters here: Ethernet is checked, ARP is handled entirely (answers and
-// neighbour learning), IPv4 is validated and filtered, and ICMP echo requests are answered. What
+// neighbour learning), IPv4 is validated and filtered (martian sources, malformed options), ICMP
+// echo requests are answered and a protocol we do not speak gets protocol unreachable. What
 // is left for the socket layer (UDP datagrams, ICMP replies and errors) is handed back as a
 // Delivery with the parsed IPv4 header in `ip` and the transport bytes at payloadPtr/payloadLen.
 // Every frame that goes no further is counted under exactly one drop reason.
@@ -9,16 +10,20 @@ import {
   STAT_ETH_DROP_UNKNOWN_TYPE, STAT_ARP_DROP_MALFORMED, STAT_ARP_REQUESTS_ANSWERED,
   STAT_IP_DROP_MALFORMED, STAT_IP_DROP_CHECKSUM, STAT_IP_DROP_NOT_FOR_US, STAT_IP_DROP_FRAGMENT,
   STAT_IP_DROP_UNKNOWN_PROTOCOL, STAT_ICMP_DROP_MALFORMED, STAT_ICMP_ECHO_ANSWERED,
-  STAT_ARP_RECEIVED, STAT_ICMP_ECHO_REQUESTS,
+  STAT_ARP_RECEIVED, STAT_ICMP_ECHO_REQUESTS, STAT_IP_DROP_MARTIAN_SOURCE, STAT_IP_DROP_BAD_OPTIONS,
+  STAT_ARP_DROP_BAD_SENDER, STAT_ARP_ADDRESS_CONFLICTS, STAT_ICMP_DROP_UNSUPPORTED_TYPE,
 } from "../../bindings/layout";
 import { WireError } from "../wire/error";
 import { EthernetFrame, EthernetRepr, EtherType } from "../wire/ethernet";
-import { ArpPacket, ArpRepr, ArpOperation } from "../wire/arp";
-import { Ipv4Packet, Ipv4Repr, IpProtocol } from "../wire/ipv4";
-import { Icmpv4Packet, Icmpv4Repr, Icmpv4Type } from "../wire/icmpv4";
+import { ArpPacket, ArpRepr, ArpOperation, macIsUnicast } from "../wire/arp";
+import {
+  Ipv4Packet, Ipv4Repr, IpProtocol, ipv4IsMulticast, ipv4IsClassE, ipv4IsThisNetwork,
+} from "../wire/ipv4";
+import { Icmpv4Packet, Icmpv4Repr, Icmpv4Type, Icmpv4Unreachable } from "../wire/icmpv4";
 import { MAC_BROADCAST } from "../wire/bytes";
 import { Interface, isLoopbackNet } from "./interface";
 import { Egress } from "./egress";
+import { IcmpErrorSender } from "./icmp_error_sender";
 import { count, countBy } from "./stats";
 
 /** What `receive` found. Values >= 0; drops and fully handled frames are NOTHING. */
@@ -28,9 +33,6 @@ export namespace Delivery {
   /** An ICMP echo reply or error for the socket layer; `icmp` holds it. */
   export const ICMP: i32 = 2;
 }
-
-/** Multicast bit of the first octet of a MAC address (IEEE 802). */
-const MAC_GROUP_BIT: u64 = 0x0100_0000_0000;
 
 export class Ingress {
   readonly frame: EthernetFrame = new EthernetFrame();
@@ -47,7 +49,7 @@ export class Ingress {
   /** Whether the last delivery was addressed to a broadcast address. */
   toBroadcast: bool = false;
 
-  constructor(readonly iface: Interface, readonly egress: Egress) {}
+  constructor(readonly iface: Interface, readonly egress: Egress, readonly errors: IcmpErrorSender) {}
 
   /**
    * Processes one frame. `trusted`: the device vouched for its checksums. `fromDevice`: the frame
@@ -82,14 +84,26 @@ export class Ingress {
       count(STAT_ARP_DROP_MALFORMED);
       return;
     }
-    // A sender claiming a broadcast/multicast MAC, no address, or one of ours is not learned.
+    // RFC 826 has every receiver merge the sender's pair into its table and answer to the sender
+    // MAC: one that no single host can hold (zero, multicast, broadcast), or ours, would send our
+    // answer and our traffic for that address everywhere or back to ourselves. Neither answered
+    // nor learned.
+    const iface = this.iface;
+    if (!macIsUnicast(arp.senderMac) || arp.senderMac == iface.mac) {
+      count(STAT_ARP_DROP_BAD_SENDER);
+      return;
+    }
     const sender = arp.senderIp;
-    const bogus = sender == 0 || (arp.senderMac & MAC_GROUP_BIT) != 0 || this.iface.isOwn(sender) ||
-      this.iface.isBroadcast(sender);
-    const forUs = this.iface.isOwn(arp.targetIp) && !isLoopbackNet(arp.targetIp);
+    const forUs = iface.isOwn(arp.targetIp) && !isLoopbackNet(arp.targetIp);
     const probe = sender == 0 && forUs && arp.operation == ArpOperation.REQUEST;
-    if (bogus && !probe) {
-      count(STAT_ARP_DROP_MALFORMED);
+    if (!probe && (this.isMartian(sender) || isLoopbackNet(sender))) {
+      count(STAT_ARP_DROP_BAD_SENDER);
+      return;
+    }
+    if (iface.isOwn(sender)) {
+      // Another MAC claims one of our addresses (RFC 5227 2.4 calls it a conflict): believing it
+      // would hand our own traffic to that host.
+      count(STAT_ARP_ADDRESS_CONFLICTS);
       return;
     }
     count(STAT_ARP_RECEIVED);
@@ -123,7 +137,7 @@ export class Ingress {
       return Delivery.NOTHING;
     }
     if (r < 0) {
-      count(STAT_IP_DROP_MALFORMED);
+      count(p.checkOptions() < 0 ? STAT_IP_DROP_BAD_OPTIONS : STAT_IP_DROP_MALFORMED);
       return Delivery.NOTHING;
     }
     const broadcast = this.iface.isBroadcast(ip.dst);
@@ -133,12 +147,17 @@ export class Ingress {
       count(STAT_IP_DROP_NOT_FOR_US);
       return Delivery.NOTHING;
     }
-    // RFC 1122 3.2.1.3: a source that is broadcast, or 127/8 arriving from outside, is martian.
-    // So is one of our own addresses coming off the wire (Linux drops it unless accept_local):
+    // RFC 1122 3.2.1.3: a host silently discards a datagram whose source names no single host:
+    // 0/8, multicast, class E and broadcasts, and 127/8 arriving from outside. 0.0.0.0 itself is
+    // the one exception, as the source of UDP: a host without an address yet (DHCP, RFC 2131
+    // 4.1) reaches a bound socket with it, though it never gets an ICMP error back. One of our
+    // own addresses coming off the wire is dropped too (Linux does unless accept_local):
     // answering it would go to ourselves, e.g. a UDP echo service echoing itself forever.
-    if (this.iface.isBroadcast(ip.src) || (isLoopbackNet(ip.src) && !isLoopbackNet(ip.dst)) ||
-        (fromDevice && this.iface.isOwn(ip.src))) {
-      count(STAT_IP_DROP_MALFORMED);
+    const src = ip.src;
+    const unconfigured = src == 0 && ip.protocol == IpProtocol.UDP;
+    if ((!unconfigured && this.isMartian(src)) || (isLoopbackNet(src) && !isLoopbackNet(ip.dst)) ||
+        (fromDevice && this.iface.isOwn(src))) {
+      count(STAT_IP_DROP_MARTIAN_SOURCE);
       return Delivery.NOTHING;
     }
     if (ip.isFragment) {
@@ -153,13 +172,37 @@ export class Ingress {
     if (protocol == IpProtocol.UDP) return Delivery.UDP;
     if (protocol == IpProtocol.ICMP) return this.receiveIcmp(trusted, now);
     count(STAT_IP_DROP_UNKNOWN_PROTOCOL);
+    // RFC 1122 3.2.2.1: a host should send protocol unreachable when it does not speak the
+    // protocol (Linux does).
+    this.errors.sendUnreachable(this, Icmpv4Unreachable.PROTOCOL, now);
     return Delivery.NOTHING;
+  }
+
+  /**
+   * Whether `address` names no single host (RFC 1122 3.2.1.3): 0/8, multicast 224/4, class E
+   * 240/4 (255.255.255.255 included) or a directed broadcast of one of our prefixes. 127/8 is
+   * judged by the caller: it is a legal source on the loopback path.
+   */
+  private isMartian(address: u32): bool {
+    return ipv4IsThisNetwork(address) || ipv4IsMulticast(address) || ipv4IsClassE(address) ||
+      this.iface.isBroadcast(address);
   }
 
   private receiveIcmp(trusted: bool, now: i64): i32 {
     const p = this.icmpPacket;
     const icmp = this.icmp;
-    if (p.check(this.payloadPtr, this.payloadLen) < 0 || icmp.parse(p, !trusted) < 0) {
+    if (p.check(this.payloadPtr, this.payloadLen) < 0) {
+      count(STAT_ICMP_DROP_MALFORMED);
+      return Delivery.NOTHING;
+    }
+    const r = icmp.parse(p, !trusted);
+    if (r == WireError.Unsupported) {
+      // Well formed, of a type we do not act on (redirect, timestamp...): RFC 1122 3.2.2 has a
+      // host discard it silently.
+      count(STAT_ICMP_DROP_UNSUPPORTED_TYPE);
+      return Delivery.NOTHING;
+    }
+    if (r < 0) {
       count(STAT_ICMP_DROP_MALFORMED);
       return Delivery.NOTHING;
     }
@@ -173,7 +216,11 @@ export class Ingress {
     return Delivery.ICMP;
   }
 
-  /** RFC 792 echo reply: same identifier, sequence number and data, addresses swapped. */
+  /**
+   * RFC 792 echo reply: same identifier, sequence number and data, addresses swapped. The request's
+   * IP options are not copied (RFC 1122 3.2.2.6 only recommends echoing Record Route and
+   * Timestamp): the reply always has a bare 20-byte header.
+   */
   private answerEcho(now: i64): void {
     const icmp = this.icmp;
     const ws = this.egress.control;

@@ -1,43 +1,36 @@
 // UDP sockets (RFC 768): datagrams out through the interface's egress, datagrams in to the bound
-// socket's queue, ICMP port unreachable for a port nobody listens on (RFC 1122 4.1.3.1), rate
-// limited like Linux's icmp_ratelimit so a scan cannot make us flood.
+// socket's queue, ICMP port unreachable for a port nobody listens on (RFC 1122 4.1.3.1), sent by
+// the interface's ICMP error sender (which rate limits, quotes and applies RFC 1122 3.2.2).
 
 import * as Errno from "../../bindings/errno_values";
 import {
   SOCKET_STATE_OPEN, SOCKET_STATE_CONNECTED, EVENT_READABLE, EVENT_ERROR,
   STAT_UDP_DROP_MALFORMED, STAT_UDP_DROP_CHECKSUM, STAT_UDP_DROP_NO_SOCKET, STAT_UDP_DROP_QUEUE_FULL,
-  STAT_ICMP_UNREACHABLE_SENT, STAT_ICMP_UNREACHABLE_RATE_LIMITED, STAT_UDP_DELIVERED,
-  STAT_ICMP_ERRORS_IGNORED,
+  STAT_UDP_DELIVERED, STAT_ICMP_ERRORS_IGNORED,
 } from "../../bindings/layout";
 import { WireError } from "../wire/error";
 import { UdpPacket, UdpRepr, UDP_HEADER_LEN } from "../wire/udp";
-import { IpProtocol, IPV4_HEADER_LEN } from "../wire/ipv4";
-import { Icmpv4Repr, Icmpv4Type, Icmpv4Unreachable } from "../wire/icmpv4";
+import { IpProtocol } from "../wire/ipv4";
+import { Icmpv4Unreachable } from "../wire/icmpv4";
 import { Egress, CHECKSUM_COMPLETE } from "../iface/egress";
 import { UDP_CHECKSUM_OFFSET } from "../wire/udp";
 import { Ingress } from "../iface/ingress";
 import { EventRing } from "../iface/events";
+import { IcmpErrorSender } from "../iface/icmp_error_sender";
 import { count } from "../iface/stats";
-import { MICROS_PER_SECOND, satAdd } from "../time";
 import { SocketTable, ANY_ADDRESS } from "./table";
 import { IcmpErrorMeaning } from "./icmp_error";
 
 export class UdpLayer {
   private readonly packet: UdpPacket = new UdpPacket();
   private readonly repr: UdpRepr = new UdpRepr();
-  private readonly icmp: Icmpv4Repr = new Icmpv4Repr();
-  /** Token bucket for port unreachable messages: refills to `unreachableBurst` each second. */
-  private unreachableTokens: i32;
-  private unreachableRefillAt: i64 = 0;
 
   constructor(
     readonly table: SocketTable,
     readonly egress: Egress,
     readonly events: EventRing,
-    readonly unreachableBurst: i32,
-  ) {
-    this.unreachableTokens = unreachableBurst;
-  }
+    readonly errors: IcmpErrorSender,
+  ) {}
 
   /**
    * Sends `len` bytes at `payload` from the socket `handle` names; ENOBUFS (no room in the
@@ -114,7 +107,7 @@ export class UdpLayer {
     const i = table.lookup(ip.dst, repr.dstPort, ip.src, repr.srcPort);
     if (i < 0) {
       count(STAT_UDP_DROP_NO_SOCKET);
-      if (!ingress.toBroadcast) this.sendPortUnreachable(ingress, now);
+      this.errors.sendUnreachable(ingress, Icmpv4Unreachable.PORT, now);
       return;
     }
     const queue = table.queue(i);
@@ -172,31 +165,5 @@ export class UdpLayer {
    */
   dispatch(room: bool): void {
     if (room) this.table.wakeWriters(this.events);
-  }
-
-  /** RFC 792 destination unreachable, code 3, quoting the offending datagram's header and data. */
-  private sendPortUnreachable(ingress: Ingress, now: i64): void {
-    if (now >= this.unreachableRefillAt) {
-      this.unreachableTokens = this.unreachableBurst;
-      this.unreachableRefillAt = satAdd(now, MICROS_PER_SECOND);
-    }
-    if (this.unreachableTokens <= 0) {
-      count(STAT_ICMP_UNREACHABLE_RATE_LIMITED);
-      return;
-    }
-    this.unreachableTokens--;
-    const ip = ingress.ip;
-    const icmp = this.icmp;
-    icmp.msgType = Icmpv4Type.DEST_UNREACHABLE;
-    icmp.code = Icmpv4Unreachable.PORT;
-    icmp.ident = 0;
-    icmp.seqNo = 0;
-    icmp.nextHopMtu = 0;
-    icmp.dataPtr = ingress.ipPacket.ptr;
-    icmp.dataLen = IPV4_HEADER_LEN + ip.optionsLen + ingress.payloadLen;
-    const ws = this.egress.control;
-    const len = icmp.emit(ws.payloadPtr, this.egress.maxTransportLen);
-    if (len < 0) return;
-    if (this.egress.sendIp(ws, ip.dst, ip.src, IpProtocol.ICMP, len, now) == 0) count(STAT_ICMP_UNREACHABLE_SENT);
   }
 }

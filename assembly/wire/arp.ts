@@ -38,6 +38,18 @@ export namespace ArpOperation {
   export const REPLY: u16 = 2;
 }
 
+/** The I/G bit of an Ethernet address, first octet's low bit: set for group addresses (IEEE 802). */
+export const MAC_GROUP_BIT: u64 = 0x0100_0000_0000;
+
+/**
+ * Whether `mac` can be one host's hardware address: not all zero (no address at all) and not a
+ * group address (the group bit covers multicast and ff:ff:ff:ff:ff:ff broadcast). An ARP sender
+ * claiming anything else would have replies and learned traffic go to every host or none.
+ */
+@inline export function macIsUnicast(mac: u64): bool {
+  return mac != 0 && (mac & MAC_GROUP_BIT) == 0;
+}
+
 const HTYPE_OFFSET: usize = 0;
 const PTYPE_OFFSET: usize = 2;
 const HLEN_OFFSET: usize = 4;

@@ -13,13 +13,19 @@
 //   +---------------------------------------------------------------+
 //   |                     Destination Address                       |  16
 //   +---------------------------------------------------------------+
-//   |          Options (IHL * 4 - 20 bytes, opaque here)            |  20
+//   |          Options (IHL * 4 - 20 bytes, see below)              |  20
 //   +---------------------------------------------------------------+
 //   |                      Payload (to Total Length)                |
 //
 // The DSCP/ECN byte is the old Type of Service (RFC 2474, RFC 3168). The buffer handed to `check`
 // may be longer than Total Length (Ethernet pads short frames to 60 bytes): everything after Total
 // Length is ignored and the payload ends there.
+//
+// Options (RFC 791 3.1) are a list of single octets (End of Option List 0, No Operation 1) and of
+// type-length-value options whose length octet counts the type and the length octets themselves
+// (so at least 2) and which end within the header. Nothing after End of Option List is an option
+// (it is padding). Parsing checks that shape and nothing more: the stack acts on no option, so the
+// content of Record Route, Timestamp and the others is never read.
 
 import { readU16, readU32, readU8, writeU16, writeU32, writeU8 } from "./bytes";
 import { checksumVerifies, internetChecksum } from "./checksum";
@@ -45,6 +51,36 @@ export const IPV4_VERSION: u8 = 4;
 export const IPV4_MIN_IHL: i32 = 5;
 /** Fragment Offset counts 8-byte units (RFC 791 3.1). */
 export const IPV4_FRAGMENT_UNIT: i32 = 8;
+
+/** Option types that are a single octet (RFC 791 3.1); every other type has a length octet. */
+export namespace Ipv4Option {
+  export const END_OF_LIST: u8 = 0;
+  export const NO_OPERATION: u8 = 1;
+}
+/** Smallest length of a type-length-value option: the type and length octets (RFC 791 3.1). */
+export const IPV4_OPTION_MIN_LEN: i32 = 2;
+
+/** Top four bits of an address: 1110 is multicast (RFC 5771), 1111 class E (RFC 1112 4). */
+const CLASS_SHIFT: u32 = 28;
+const CLASS_D_MULTICAST: u32 = 0xe;
+const CLASS_E_RESERVED: u32 = 0xf;
+/** Top octet of 0.0.0.0/8, "this network" (RFC 1122 3.2.1.3(a), (b)). */
+const THIS_NETWORK_SHIFT: u32 = 24;
+
+/** 224.0.0.0/4: multicast groups, never the source of a datagram (RFC 1122 3.2.1.3). */
+@inline export function ipv4IsMulticast(address: u32): bool {
+  return (address >>> CLASS_SHIFT) == CLASS_D_MULTICAST;
+}
+
+/** 240.0.0.0/4: class E, reserved (RFC 1112 4), 255.255.255.255 included. */
+@inline export function ipv4IsClassE(address: u32): bool {
+  return (address >>> CLASS_SHIFT) == CLASS_E_RESERVED;
+}
+
+/** 0.0.0.0/8: "this host on this network"; only ever a source while a host learns its address. */
+@inline export function ipv4IsThisNetwork(address: u32): bool {
+  return (address >>> THIS_NETWORK_SHIFT) == 0;
+}
 
 /** Protocol numbers (IANA "Assigned Internet Protocol Numbers"). */
 export namespace IpProtocol {
@@ -146,6 +182,31 @@ export class Ipv4Packet {
   verifyChecksum(): bool {
     return checksumVerifies(this.ptr, this.headerLen);
   }
+
+  /**
+   * Ok when the options have the shape RFC 791 3.1 gives them: single-octet End of Option List
+   * and No Operation, every other option a length octet of at least 2 that ends within the
+   * header. Malformed otherwise (a length below 2, a length octet missing or past the header).
+   * After End of Option List the rest is padding and is not read.
+   */
+  checkOptions(): i32 {
+    const start = this.optionsPtr;
+    const len = this.optionsLen;
+    let at = 0;
+    while (at < len) {
+      const type = readU8(start + <usize>at);
+      if (type == Ipv4Option.END_OF_LIST) return WireError.Ok;
+      if (type == Ipv4Option.NO_OPERATION) {
+        at++;
+        continue;
+      }
+      if (at + 1 >= len) return WireError.Malformed;
+      const optionLen = <i32>readU8(start + <usize>(at + 1));
+      if (optionLen < IPV4_OPTION_MIN_LEN || at + optionLen > len) return WireError.Malformed;
+      at += optionLen;
+    }
+    return WireError.Ok;
+  }
 }
 
 /** True when (flags, offset) describe a fragment: MF set or a non-zero offset (RFC 791 2.3). */
@@ -172,8 +233,10 @@ export class Ipv4Repr {
   /** Bytes after the header (Total Length minus the header). */
   payloadLen: i32 = 0;
   /**
-   * Length of the options of a parsed header. Options are kept opaque (the view exposes them) and
-   * ignored by `emit`, which always writes a 20-byte header: this stack sends no options.
+   * Length of the options of a parsed header. Options are checked for shape only (the view
+   * exposes them) and ignored by `emit`, which always writes a 20-byte header: this stack sends
+   * no options, not even in an echo reply (RFC 1122 3.2.2.6 makes echoing Record Route and
+   * Timestamp a SHOULD, not a MUST).
    */
   optionsLen: i32 = 0;
 
@@ -181,8 +244,9 @@ export class Ipv4Repr {
    * Fills this repr from a checked datagram. BadChecksum when `verifyChecksum` is set and the
    * header checksum fails (pass false for frames the device marks trusted). Malformed when a
    * fragment would end beyond 65535 bytes (RFC 791 3.1 caps a datagram there; reassembling one
-   * that does not is the "ping of death"). A zero TTL is accepted: RFC 1122 3.2.1.7 forbids a host
-   * to discard a datagram for a low TTL.
+   * that does not is the "ping of death") and when the options are malformed (`checkOptions`;
+   * Linux drops such datagrams too). A zero TTL is accepted: RFC 1122 3.2.1.7 forbids a host to
+   * discard a datagram for a low TTL.
    */
   parse(packet: Ipv4Packet, verifyChecksum: bool = true): i32 {
     if (packet.headerLen < IPV4_HEADER_LEN) return WireError.Truncated;
@@ -190,6 +254,7 @@ export class Ipv4Repr {
     const fragmentOffset = packet.fragmentOffset;
     const payloadLen = packet.payloadLen;
     if (fragmentOffset + payloadLen > IPV4_MAX_PACKET_LEN) return WireError.Malformed;
+    if (packet.checkOptions() < 0) return WireError.Malformed;
     this.src = packet.src;
     this.dst = packet.dst;
     this.protocol = packet.protocol;

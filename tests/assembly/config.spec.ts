@@ -9,9 +9,16 @@ import {
   CONFIG_ADDRESS_STRIDE, CONFIG_PORT_UNREACHABLE_PER_SECOND,
 } from "../../bindings/layout";
 import { scratch } from "./helpers";
+import { writeMac } from "../../assembly/wire/bytes";
 
+/** A MAC for the specs (zero would also do: the core then draws one from the secret). */
+const TEST_MAC: u64 = 0x02_00_00_00_00_01;
+
+/** An all-zero block (every default) but for the MAC. */
 function block(): usize {
-  return scratch(CONFIG_BYTES);
+  const b = scratch(CONFIG_BYTES);
+  writeMac(b + CONFIG_MAC, TEST_MAC);
+  return b;
 }
 
 describe("config", () => {
@@ -166,7 +173,7 @@ function accepted(offset: u32, value: u32): bool {
 }
 
 describe("config (every field)", () => {
-  it("fills every default when the block is all zero", () => {
+  it("fills every default when the block is all zero but the MAC", () => {
     const c = new Config();
     expect<bool>(c.read(block())).toBe(true);
     expect<i32>(c.maxSockets).toBe(64);
@@ -185,7 +192,7 @@ describe("config (every field)", () => {
     expect<i32>(c.portUnreachablePerSecond).toBe(1000);
     expect<u32>(c.flags).toBe(0);
     expect<u64>(c.seed).toBe(0);
-    expect<u64>(c.mac).toBe(0);
+    expect<u64>(c.mac).toBe(TEST_MAC);
     expect<u32>(c.gateway).toBe(0);
     expect<i32>(c.addressCount).toBe(0);
   });
@@ -231,7 +238,7 @@ describe("config (every field)", () => {
     store<u32>(full + CONFIG_ADDRESS_COUNT, CONFIG_MAX_ADDRESSES);
     for (let i = 0; i < CONFIG_MAX_ADDRESSES; i++) {
       store<u32>(full + CONFIG_ADDRESSES + i * CONFIG_ADDRESS_STRIDE, 0x0a000001 + (i << 8));
-      store<u32>(full + CONFIG_ADDRESSES + i * CONFIG_ADDRESS_STRIDE + 4, i == 0 ? 0 : 32);
+      store<u32>(full + CONFIG_ADDRESSES + i * CONFIG_ADDRESS_STRIDE + 4, i == 0 ? 8 : 32);
     }
     const all = new Config();
     expect<bool>(all.read(full)).toBe(true);
@@ -307,5 +314,103 @@ describe("config (every field)", () => {
     store<u32>(jumbo + CONFIG_RX_QUEUE_SIZE, 1024);
     store<u32>(jumbo + CONFIG_TX_QUEUE_SIZE, 1024);
     expect<bool>(new Config().read(jumbo)).toBe(true);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Addresses, gateway and MAC that cannot work are refused at init (issue 6, fault 11), nothing
+// changed; their legal neighbours are accepted.
+
+/** goodBlock with its first address (10.0.0.1/24 there) replaced. */
+function firstAddress(address: u32, prefixLength: u32): usize {
+  const b = goodBlock();
+  store<u32>(b + CONFIG_ADDRESSES, address);
+  store<u32>(b + CONFIG_ADDRESSES + 4, prefixLength);
+  // The gateway of goodBlock lives on the first prefix; keep it out of the way.
+  store<u32>(b + CONFIG_GATEWAY, 0);
+  return b;
+}
+
+describe("config (addresses, gateway, MAC)", () => {
+  it("refuses 0.0.0.0/0, 0/8, broadcast, multicast, class E and loopback addresses", () => {
+    const c = new Config();
+    c.read(goodBlock());
+    const before = snapshot(c);
+    const bad: u32[] = [
+      0x00000000, 0x00000001, 0x00ffffff, // 0/8, "this network"
+      0xffffffff, // limited broadcast
+      0xe0000001, 0xefffffff, // 224/4
+      0xf0000001, 0xfffffffe, // 240/4
+      0x7f000001, 0x7f000002, // 127/8
+    ];
+    for (let k = 0; k < bad.length; k++) {
+      expect<bool>(c.read(firstAddress(bad[k], 24))).toBe(false, bad[k].toString());
+      expect<bool>(c.read(firstAddress(bad[k], 32))).toBe(false, bad[k].toString());
+    }
+    // 0.0.0.0/0, 255.255.255.255/32, 224.0.0.1/24: the ones the issue names.
+    expect<bool>(c.read(firstAddress(0, 0))).toBe(false);
+    expect<bool>(c.read(firstAddress(0xffffffff, 32))).toBe(false);
+    expect<bool>(c.read(firstAddress(0xe0000001, 24))).toBe(false);
+    expect<string>(snapshot(c)).toBe(before);
+  });
+
+  it("refuses prefix 0 and the broadcast of its own prefix; /31 and /32 have none", () => {
+    expect<bool>(new Config().read(firstAddress(0x0a000001, 0))).toBe(false);
+    expect<bool>(new Config().read(firstAddress(0x0a0000ff, 24))).toBe(false);
+    expect<bool>(new Config().read(firstAddress(0x0a000003, 30))).toBe(false);
+    expect<bool>(new Config().read(firstAddress(0x0a0000ff, 25))).toBe(false);
+    // Legal neighbours.
+    expect<bool>(new Config().read(firstAddress(0x0a000001, 1))).toBe(true);
+    expect<bool>(new Config().read(firstAddress(0x0a0000fe, 24))).toBe(true);
+    expect<bool>(new Config().read(firstAddress(0x0a000003, 31))).toBe(true);
+    expect<bool>(new Config().read(firstAddress(0x0a0000ff, 32))).toBe(true);
+    expect<bool>(new Config().read(firstAddress(0xdffffffe, 32))).toBe(true);
+  });
+
+  it("refuses a gateway off every prefix, one of our addresses, or one that names no host", () => {
+    const c = new Config();
+    c.read(goodBlock());
+    // goodBlock: 10.0.0.1/24 and 192.168.0.1/16.
+    const bad: u32[] = [
+      0x0a000101, // 10.0.1.1: on no prefix
+      0x08080808, // 8.8.8.8
+      0x0a000001, 0xc0a80001, // ours
+      0x0a0000ff, 0xc0a8ffff, // a prefix's broadcast
+      0xffffffff, 0xe0000001, 0xf0000001, 0x7f000001, 0x00000001,
+    ];
+    for (let k = 0; k < bad.length; k++) {
+      expect<bool>(refusedUnchanged(c, CONFIG_GATEWAY, bad[k])).toBe(true, bad[k].toString());
+    }
+    expect<bool>(accepted(CONFIG_GATEWAY, 0)).toBe(true);
+    expect<bool>(accepted(CONFIG_GATEWAY, 0x0a000002)).toBe(true);
+    expect<bool>(accepted(CONFIG_GATEWAY, 0xc0a8fffe)).toBe(true);
+    // No address at all: no gateway can be reached.
+    const none = block();
+    store<u32>(none + CONFIG_GATEWAY, 0x0a000002);
+    expect<bool>(new Config().read(none)).toBe(false);
+    // A /32 has no neighbours on its prefix.
+    const p2p = firstAddress(0x0a000001, 32);
+    store<u32>(p2p + CONFIG_GATEWAY, 0x0a000002);
+    expect<bool>(new Config().read(p2p)).toBe(false);
+  });
+
+  it("refuses a group-address MAC, nothing changed; zero means none given", () => {
+    const c = new Config();
+    c.read(goodBlock());
+    const before = snapshot(c);
+    const bad: u64[] = [0xffffffffffff, 0x01005e000001, 0x333300000001, 0x010000000000];
+    for (let k = 0; k < bad.length; k++) {
+      const b = goodBlock();
+      writeMac(b + CONFIG_MAC, bad[k]);
+      expect<bool>(c.read(b)).toBe(false, bad[k].toString());
+    }
+    expect<string>(snapshot(c)).toBe(before);
+    const ok = goodBlock();
+    writeMac(ok + CONFIG_MAC, 0);
+    expect<bool>(new Config().read(ok)).toBe(true);
+    writeMac(ok + CONFIG_MAC, 0x020000000000);
+    expect<bool>(new Config().read(ok)).toBe(true);
+    writeMac(ok + CONFIG_MAC, 0xfeffffffffff);
+    expect<bool>(new Config().read(ok)).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 import {
   Ipv4Packet, Ipv4Repr, IpProtocol, ipv4IsFragment, IPV4_HEADER_LEN, IPV4_MAX_HEADER_LEN,
+  ipv4IsMulticast, ipv4IsClassE, ipv4IsThisNetwork,
 } from "../../assembly/wire/ipv4";
 import { internetChecksum } from "../../assembly/wire/checksum";
 import { writeU16 } from "../../assembly/wire/bytes";
@@ -372,5 +373,93 @@ describe("ipv4", () => {
     expect<i32>(repr.emit(buf, 20)).toBe(WireError.Malformed);
     repr.dscp = 0; repr.ecn = 4;
     expect<i32>(repr.emit(buf, 20)).toBe(WireError.Malformed);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Options (RFC 791 3.1): End of Option List and No Operation are one octet; every other option
+// has a length octet of at least 2 that must end within the header. Anything else is Malformed.
+
+/** Bytes of payload after the header of an `withOptions` datagram. */
+const OPTIONS_PAYLOAD_LEN: i32 = 8;
+
+/**
+ * A datagram (10.77.41.1 -> 10.77.41.2, ICMP) whose option area holds `options` and is
+ * `areaLen` bytes long (a multiple of 4, zero-filled after the given bytes), with a valid checksum.
+ */
+function withOptions(options: u8[], areaLen: i32): usize {
+  const headerLen = IPV4_HEADER_LEN + areaLen;
+  const p = pinnedScratch(headerLen + OPTIONS_PAYLOAD_LEN);
+  memory.copy(p, pinnedHex(TTL1_ECHO_REQUEST), <usize>IPV4_HEADER_LEN);
+  store<u8>(p, <u8>(0x40 | (headerLen / 4)));
+  writeU16(p + 2, <u16>(headerLen + OPTIONS_PAYLOAD_LEN));
+  for (let i = 0; i < areaLen; i++) store<u8>(p + IPV4_HEADER_LEN + <usize>i, i < options.length ? options[i] : 0);
+  memory.fill(p + <usize>headerLen, 0x5a, <usize>OPTIONS_PAYLOAD_LEN);
+  refreshChecksum(p, headerLen);
+  return p;
+}
+
+function parseOptions(options: u8[], areaLen: i32): i32 {
+  const p = withOptions(options, areaLen);
+  return parseAt(p, IPV4_HEADER_LEN + areaLen + OPTIONS_PAYLOAD_LEN, new Ipv4Repr());
+}
+
+describe("ipv4 options", () => {
+  it("accepts well-formed option lists", () => {
+    // Record route as Linux sends it (NOP, RR length 39, pointer 4), filling the 40 bytes.
+    const rr = pinnedHex(RR_ECHO_REQUEST);
+    const packet = new Ipv4Packet();
+    expect<i32>(packet.check(rr, 124)).toBe(WireError.Ok);
+    expect<i32>(packet.checkOptions()).toBe(WireError.Ok);
+    expect<i32>(parseOptions([0, 0, 0, 0], 4)).toBe(WireError.Ok); // EOL and padding
+    expect<i32>(parseOptions([1, 1, 1, 1], 4)).toBe(WireError.Ok); // NOPs only
+    expect<i32>(parseOptions([1, 1, 1, 0], 4)).toBe(WireError.Ok);
+    // Router alert (RFC 2113): type 148, length 4, value 0.
+    expect<i32>(parseOptions([148, 4, 0, 0], 4)).toBe(WireError.Ok);
+    // An option of length 2 (no data) then EOL.
+    expect<i32>(parseOptions([0x99, 2, 0, 0], 4)).toBe(WireError.Ok);
+    // After EOL, bytes that would be malformed options are padding and not read.
+    expect<i32>(parseOptions([0, 7, 200, 0], 4)).toBe(WireError.Ok);
+    // An option ending exactly at the end of a 40-byte area.
+    expect<i32>(parseOptions([1, 7, 39, 4], 40)).toBe(WireError.Ok);
+  });
+
+  it("rejects an option length below 2, past the header, or missing", () => {
+    expect<i32>(parseOptions([7, 0, 0, 0], 4)).toBe(WireError.Malformed); // length 0
+    expect<i32>(parseOptions([7, 1, 0, 0], 4)).toBe(WireError.Malformed); // length 1
+    expect<i32>(parseOptions([7, 5, 4, 0], 4)).toBe(WireError.Malformed); // one past the header
+    expect<i32>(parseOptions([1, 7, 40, 4], 40)).toBe(WireError.Malformed); // record route past
+    expect<i32>(parseOptions([7, 255, 4, 0], 4)).toBe(WireError.Malformed);
+    expect<i32>(parseOptions([1, 1, 1, 7], 4)).toBe(WireError.Malformed); // no room for a length
+    // A valid option followed by a broken one.
+    expect<i32>(parseOptions([148, 4, 0, 0, 68, 1, 0, 0], 8)).toBe(WireError.Malformed);
+    // The view says why: the shape of the options.
+    const p = withOptions([7, 1, 0, 0], 4);
+    const packet = new Ipv4Packet();
+    expect<i32>(packet.check(p, 32)).toBe(WireError.Ok);
+    expect<i32>(packet.checkOptions()).toBe(WireError.Malformed);
+  });
+
+  it("checks the checksum before the options", () => {
+    const p = withOptions([7, 1, 0, 0], 4);
+    store<u8>(p + 8, 9); // TTL changed, checksum not refreshed
+    expect<i32>(parseAt(p, 32, new Ipv4Repr())).toBe(WireError.BadChecksum);
+    // Trusted frames skip the checksum but not the option check.
+    expect<i32>(parseAt(p, 32, new Ipv4Repr(), false)).toBe(WireError.Malformed);
+  });
+});
+
+describe("ipv4 address classes", () => {
+  it("tells multicast, class E and 0/8 apart from unicast", () => {
+    expect<bool>(ipv4IsMulticast(0xe0000001)).toBe(true);
+    expect<bool>(ipv4IsMulticast(0xefffffff)).toBe(true);
+    expect<bool>(ipv4IsMulticast(0xdfffffff)).toBe(false);
+    expect<bool>(ipv4IsMulticast(0xf0000000)).toBe(false);
+    expect<bool>(ipv4IsClassE(0xf0000000)).toBe(true);
+    expect<bool>(ipv4IsClassE(0xffffffff)).toBe(true);
+    expect<bool>(ipv4IsClassE(0xefffffff)).toBe(false);
+    expect<bool>(ipv4IsThisNetwork(0)).toBe(true);
+    expect<bool>(ipv4IsThisNetwork(0x00ffffff)).toBe(true);
+    expect<bool>(ipv4IsThisNetwork(0x01000000)).toBe(false);
   });
 });
