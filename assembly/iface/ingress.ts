@@ -183,7 +183,7 @@ export class Ingress {
    * 240/4 (255.255.255.255 included) or a directed broadcast of one of our prefixes. 127/8 is
    * judged by the caller: it is a legal source on the loopback path.
    */
-  private isMartian(address: u32): bool {
+  isMartian(address: u32): bool {
     return ipv4IsThisNetwork(address) || ipv4IsMulticast(address) || ipv4IsClassE(address) ||
       this.iface.isBroadcast(address);
   }
