@@ -209,4 +209,9 @@ export const STAT_ICMP_ERRORS_NOT_SENT = 45;
  * (IP or link layer), a fragment other than the first, or a source that is no host's.
  */
 export const STAT_ICMP_ERRORS_SUPPRESSED = 46;
-export const STAT_COUNT = 47;
+/**
+ * Well-formed ARP for something other than Ethernet and IPv4 (another hardware or protocol type,
+ * other address sizes): RFC 826 has a host ignore it.
+ */
+export const STAT_ARP_DROP_UNSUPPORTED = 47;
+export const STAT_COUNT = 48;

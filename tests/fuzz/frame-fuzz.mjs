@@ -353,8 +353,8 @@ export const ACCEPTED = ['arpReceived', 'icmpEchoRequests', 'icmpEchoReplies', '
  * packets the stack could not *send* (an answer to a source with no route back).
  */
 export const DROPPED = [
-  'ethDropMalformed', 'ethDropNotForUs', 'ethDropUnknownType', 'arpDropMalformed', 'arpDropBadSender',
-  'arpAddressConflicts', 'ipDropMalformed', 'ipDropBadOptions', 'ipDropChecksum', 'ipDropNotForUs',
+  'ethDropMalformed', 'ethDropNotForUs', 'ethDropUnknownType', 'arpDropMalformed', 'arpDropUnsupported',
+  'arpDropBadSender', 'arpAddressConflicts', 'ipDropMalformed', 'ipDropBadOptions', 'ipDropChecksum', 'ipDropNotForUs',
   'ipDropMartianSource', 'ipDropFragment', 'ipDropUnknownProtocol',
   'icmpDropMalformed', 'icmpDropUnsupportedType', 'icmpDropNoSocket', 'icmpDropQueueFull',
   'udpDropMalformed', 'udpDropChecksum', 'udpDropNoSocket', 'udpDropQueueFull',

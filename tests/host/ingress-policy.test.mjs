@@ -335,3 +335,28 @@ test('a well-formed ICMP message of a type the stack does not act on is icmpDrop
   assert.equal(diff(stack.stats(), before, 'icmpDropMalformed'), 1);
   close();
 });
+
+test('well-formed frames of a kind the stack does not speak are not counted as malformed', async () => {
+  const { stack, mac, step, sendArp, close } = await setup();
+  const before = stack.stats();
+  // IEEE 802.3 with LLC (a length, 0x0026, where Ethernet II has its EtherType): an STP-like frame.
+  sendArp(ethernet(mac, PEER_MAC, 0x0026, Uint8Array.of(0x42, 0x42, 0x03, 0, 0, 0, 0, 0)));
+  // ARP for IPv6-sized protocol addresses, and ARP over hardware type 6 (IEEE 802).
+  const forIpv6 = arp(ARP_REQUEST, PEER_MAC, PEER_IP, ZERO_MAC, OUR_IP);
+  forIpv6[5] = 16; // plen
+  sendArp(ethernet(BROADCAST_MAC, PEER_MAC, ETHERTYPE_ARP, forIpv6));
+  const ieee802 = arp(ARP_REQUEST, PEER_MAC, PEER_IP, ZERO_MAC, OUR_IP);
+  ieee802[1] = 6; // htype
+  sendArp(ethernet(BROADCAST_MAC, PEER_MAC, ETHERTYPE_ARP, ieee802));
+  assert.deepEqual(await step(), []);
+  const after = stack.stats();
+  assert.equal(diff(after, before, 'ethDropUnknownType'), 1);
+  assert.equal(diff(after, before, 'ethDropMalformed'), 0);
+  assert.equal(diff(after, before, 'arpDropUnsupported'), 2);
+  assert.equal(diff(after, before, 'arpDropMalformed'), 0);
+  // A truncated ARP packet is still malformed.
+  sendArp(ethernet(BROADCAST_MAC, PEER_MAC, ETHERTYPE_ARP, arp(ARP_REQUEST, PEER_MAC, PEER_IP, ZERO_MAC, OUR_IP).subarray(0, 20), { pad: false }));
+  await step();
+  assert.equal(diff(stack.stats(), before, 'arpDropMalformed'), 1);
+  close();
+});
