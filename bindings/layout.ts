@@ -236,9 +236,14 @@ export const STAT_ICMP_ERRORS_NOT_SENT = 45;
  * (IP or link layer), a fragment other than the first, or a source that is no host's.
  */
 export const STAT_ICMP_ERRORS_SUPPRESSED = 46;
+/**
+ * Well-formed ARP for something other than Ethernet and IPv4 (another hardware or protocol type,
+ * other address sizes): RFC 826 has a host ignore it.
+ */
+export const STAT_ARP_DROP_UNSUPPORTED = 47;
 /** Used entries from the device with an id never offered or an impossible length (virtqueue). */
-export const STAT_RX_QUEUE_DEVICE_ERRORS = 47;
-export const STAT_TX_QUEUE_DEVICE_ERRORS = 48;
+export const STAT_RX_QUEUE_DEVICE_ERRORS = 48;
+export const STAT_TX_QUEUE_DEVICE_ERRORS = 49;
 /** ICMP errors quoting one of our packets that Linux also ignores (soft errors, unconnected UDP). */
-export const STAT_ICMP_ERRORS_IGNORED = 49;
-export const STAT_COUNT = 50;
+export const STAT_ICMP_ERRORS_IGNORED = 50;
+export const STAT_COUNT = 51;

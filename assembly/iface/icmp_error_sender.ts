@@ -12,9 +12,7 @@ import {
 } from "../../bindings/layout";
 import { readU8 } from "../wire/bytes";
 import { macIsUnicast } from "../wire/arp";
-import {
-  IpProtocol, IPV4_HEADER_LEN, IPV4_MIN_REASSEMBLY_LEN, ipv4IsMulticast, ipv4IsClassE, ipv4IsThisNetwork,
-} from "../wire/ipv4";
+import { IpProtocol, IPV4_HEADER_LEN, IPV4_MIN_REASSEMBLY_LEN, ipv4IsMulticast } from "../wire/ipv4";
 import { Icmpv4Repr, Icmpv4Type, ICMPV4_HEADER_LEN, icmpv4IsError } from "../wire/icmpv4";
 import { MICROS_PER_SECOND, satAdd } from "../time";
 import { Egress } from "./egress";
@@ -93,8 +91,7 @@ function mayAnswer(ingress: Ingress): bool {
   if (ingress.toBroadcast || ipv4IsMulticast(ip.dst) || !macIsUnicast(ingress.eth.dst)) return false;
   if (ip.fragmentOffset != 0) return false;
   const src = ip.src;
-  if (ipv4IsThisNetwork(src) || ipv4IsMulticast(src) || ipv4IsClassE(src)) return false;
-  if (ingress.iface.isBroadcast(src) || (isLoopbackNet(src) && !isLoopbackNet(ip.dst))) return false;
+  if (ingress.isMartian(src) || (isLoopbackNet(src) && !isLoopbackNet(ip.dst))) return false;
   if (ip.protocol == IpProtocol.ICMP && ingress.payloadLen > 0 &&
       icmpv4IsError(readU8(ingress.payloadPtr))) return false;
   return true;

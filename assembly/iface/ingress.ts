@@ -12,6 +12,7 @@ import {
   STAT_IP_DROP_UNKNOWN_PROTOCOL, STAT_ICMP_DROP_MALFORMED, STAT_ICMP_ECHO_ANSWERED,
   STAT_ARP_RECEIVED, STAT_ICMP_ECHO_REQUESTS, STAT_IP_DROP_MARTIAN_SOURCE, STAT_IP_DROP_BAD_OPTIONS,
   STAT_ARP_DROP_BAD_SENDER, STAT_ARP_ADDRESS_CONFLICTS, STAT_ICMP_DROP_UNSUPPORTED_TYPE,
+  STAT_ARP_DROP_UNSUPPORTED,
 } from "../../bindings/layout";
 import { WireError } from "../wire/error";
 import { EthernetFrame, EthernetRepr, EtherType } from "../wire/ethernet";
@@ -58,13 +59,19 @@ export class Ingress {
   receive(ptr: usize, len: i32, trusted: bool, fromDevice: bool, now: i64): i32 {
     count(STAT_RX_FRAMES);
     countBy(STAT_RX_BYTES, <u32>max(len, 0));
-    if (this.frame.check(ptr, len) < 0 || this.eth.parse(this.frame) < 0) {
+    if (this.frame.check(ptr, len) < 0) {
       count(STAT_ETH_DROP_MALFORMED);
       return Delivery.NOTHING;
     }
-    const dst = this.eth.dst;
+    const dst = this.frame.dst;
     if (dst != this.iface.mac && dst != MAC_BROADCAST) {
       count(STAT_ETH_DROP_NOT_FOR_US);
+      return Delivery.NOTHING;
+    }
+    // An IEEE 802.3 frame (a length where Ethernet II has its EtherType, LLC after it) is well
+    // formed but carries no protocol we speak: an unknown type, like any other EtherType.
+    if (this.eth.parse(this.frame) < 0) {
+      count(STAT_ETH_DROP_UNKNOWN_TYPE);
       return Delivery.NOTHING;
     }
     const type = this.eth.etherType;
@@ -80,7 +87,14 @@ export class Ingress {
   private receiveArp(now: i64): void {
     const p = this.arpPacket;
     const arp = this.arp;
-    if (p.check(this.frame.payloadPtr, this.frame.payloadLen) < 0 || arp.parse(p) < 0) {
+    let r = p.check(this.frame.payloadPtr, this.frame.payloadLen);
+    if (r == WireError.Ok) r = arp.parse(p);
+    if (r == WireError.Unsupported) {
+      // RFC 826: ARP for a hardware or protocol type we do not have is ignored, not an error.
+      count(STAT_ARP_DROP_UNSUPPORTED);
+      return;
+    }
+    if (r < 0) {
       count(STAT_ARP_DROP_MALFORMED);
       return;
     }
@@ -183,7 +197,7 @@ export class Ingress {
    * 240/4 (255.255.255.255 included) or a directed broadcast of one of our prefixes. 127/8 is
    * judged by the caller: it is a legal source on the loopback path.
    */
-  private isMartian(address: u32): bool {
+  isMartian(address: u32): bool {
     return ipv4IsThisNetwork(address) || ipv4IsMulticast(address) || ipv4IsClassE(address) ||
       this.iface.isBroadcast(address);
   }

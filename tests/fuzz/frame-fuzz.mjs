@@ -353,9 +353,10 @@ export const ACCEPTED = ['arpReceived', 'icmpEchoRequests', 'icmpEchoReplies', '
  * packets the stack could not *send* (an answer to a source with no route back).
  */
 export const DROPPED = [
-  'ethDropMalformed', 'ethDropNotForUs', 'ethDropUnknownType', 'arpDropMalformed',
-  'ipDropMalformed', 'ipDropChecksum', 'ipDropNotForUs', 'ipDropFragment', 'ipDropUnknownProtocol',
-  'icmpDropMalformed', 'icmpDropNoSocket', 'icmpDropQueueFull',
+  'ethDropMalformed', 'ethDropNotForUs', 'ethDropUnknownType', 'arpDropMalformed', 'arpDropUnsupported',
+  'arpDropBadSender', 'arpAddressConflicts', 'ipDropMalformed', 'ipDropBadOptions', 'ipDropChecksum', 'ipDropNotForUs',
+  'ipDropMartianSource', 'ipDropFragment', 'ipDropUnknownProtocol',
+  'icmpDropMalformed', 'icmpDropUnsupportedType', 'icmpDropNoSocket', 'icmpDropQueueFull',
   'udpDropMalformed', 'udpDropChecksum', 'udpDropNoSocket', 'udpDropQueueFull',
 ];
 
