@@ -1,10 +1,12 @@
-// An open-addressing hash index from a u64 key to a slot index (0..capacity-1) of some table the
-// caller owns (neighbour entries, connections). It only maps: the records live elsewhere.
+// An open-addressing hash index from a key of up to 128 bits (a u64 `key` plus an optional u64
+// `keyHigh`, 0 when unused) to a slot index (0..capacity-1) of some table the caller owns:
+// neighbour entries keyed by IPv4 address, connections keyed by their 4-tuple (addresses in one
+// word, ports in the other). It only maps: the records live elsewhere.
 //
 //   layout, allocated once (bytesFor(capacity))
 //   +--------------------------------------+-------------------------------+
-//   | table: u64 x H                       | keys: u64 x C                 |
-//   | (hash32 << 32) | (slot + 1), 0 = empty| key of each mapped slot       |
+//   | table: u64 x H                       | keys: 2 x u64 x C             |
+//   | (hash32 << 32) | (slot + 1), 0 = empty| key, keyHigh of each slot    |
 //   +--------------------------------------+-------------------------------+
 //   H = the smallest power of two >= 2C (load factor <= 1/2, so probe runs stay short)
 //
@@ -13,7 +15,7 @@
 // key's hash next to the slot: a probe compares hashes before it reads a key, and the shift on
 // delete finds a member's home position without hashing its key again.
 //
-// The hash is SipHash-2-4 of the key under a 128-bit secret given to the constructor: the keys
+// The hash is SipHash-2-4 of the two key words under a 128-bit secret given to the constructor: the keys
 // come from the network (peer addresses and ports), and without the secret a peer cannot pick
 // keys that share a probe run and turn every lookup into a walk of the whole table.
 //
@@ -30,6 +32,8 @@ export const HASH_MAX_CAPACITY: i32 = 1 << 24;
 const POSITIONS_PER_SLOT: i32 = 2;
 const MIN_POSITIONS: u32 = 2;
 const WORD_BYTES: usize = 8;
+/** Bytes of one slot's key: two u64 words. */
+const KEY_BYTES: usize = 16;
 const HASH_SHIFT: u64 = 32;
 const SLOT_MASK: u64 = 0xffffffff;
 const EMPTY: u64 = 0;
@@ -58,7 +62,7 @@ export class HashIndex {
   /** Bytes the one allocation of an index for `capacity` slots takes. */
   static bytesFor(capacity: i32): usize {
     const cap = clampCapacity(capacity);
-    return <usize>positionsFor(cap) * WORD_BYTES + <usize>cap * WORD_BYTES;
+    return <usize>positionsFor(cap) * WORD_BYTES + <usize>cap * KEY_BYTES;
   }
 
   /**
@@ -83,10 +87,10 @@ export class HashIndex {
   /** Keys mapped. */
   @inline get size(): i32 { return this.count; }
 
-  /** The slot `key` maps to, or HASH_NONE. */
-  find(key: u64): i32 {
+  /** The slot the key (keyHigh, key) maps to, or HASH_NONE. */
+  find(key: u64, keyHigh: u64 = 0): i32 {
     if (this.count == 0) return HASH_NONE;
-    const hash = this.hash(key);
+    const hash = this.hash(key, keyHigh);
     const mask = this.mask;
     let pos = hash & mask;
     while (true) {
@@ -94,7 +98,7 @@ export class HashIndex {
       if (word == EMPTY) return HASH_NONE;
       if (<u32>(word >> HASH_SHIFT) == hash) {
         const slot = <i32>(word & SLOT_MASK) - 1;
-        if (this.keyOf(slot) == key) return slot;
+        if (this.keyOf(slot) == key && this.keyHighOf(slot) == keyHigh) return slot;
       }
       pos = (pos + 1) & mask;
     }
@@ -102,27 +106,28 @@ export class HashIndex {
   }
 
   /**
-   * Maps `key` to `slot`. False (nothing changes) when the slot is out of range, or the key is
-   * already mapped. The caller keeps each slot mapped at most once (it owns the slots); the table
-   * never fills because it has twice as many positions as slots.
+   * Maps the key (keyHigh, key) to `slot`. False (nothing changes) when the slot is out of range,
+   * or the key is already mapped. The caller keeps each slot mapped at most once (it owns the
+   * slots); the table never fills because it has twice as many positions as slots.
    */
-  insert(key: u64, slot: i32): bool {
+  insert(key: u64, slot: i32, keyHigh: u64 = 0): bool {
     if (slot < 0 || slot >= this.cap || this.count >= this.cap) return false;
-    if (this.find(key) != HASH_NONE) return false;
-    const hash = this.hash(key);
+    if (this.find(key, keyHigh) != HASH_NONE) return false;
+    const hash = this.hash(key, keyHigh);
     const mask = this.mask;
     let pos = hash & mask;
     while (this.at(pos) != EMPTY) pos = (pos + 1) & mask;
     this.setAt(pos, (<u64>hash << HASH_SHIFT) | <u64>(slot + 1));
-    store<u64>(this.keys + <usize>slot * WORD_BYTES, key);
+    store<u64>(this.keys + <usize>slot * KEY_BYTES, key);
+    store<u64>(this.keys + <usize>slot * KEY_BYTES + WORD_BYTES, keyHigh);
     this.count++;
     return true;
   }
 
-  /** Unmaps `key`; returns the slot it mapped to, or HASH_NONE when it was not mapped. */
-  remove(key: u64): i32 {
+  /** Unmaps the key (keyHigh, key); returns the slot it mapped to, or HASH_NONE if none. */
+  remove(key: u64, keyHigh: u64 = 0): i32 {
     if (this.count == 0) return HASH_NONE;
-    const hash = this.hash(key);
+    const hash = this.hash(key, keyHigh);
     const mask = this.mask;
     let hole = hash & mask;
     let slot = HASH_NONE;
@@ -131,7 +136,7 @@ export class HashIndex {
       if (word == EMPTY) return HASH_NONE;
       if (<u32>(word >> HASH_SHIFT) == hash) {
         const s = <i32>(word & SLOT_MASK) - 1;
-        if (this.keyOf(s) == key) {
+        if (this.keyOf(s) == key && this.keyHighOf(s) == keyHigh) {
           slot = s;
           break;
         }
@@ -166,8 +171,8 @@ export class HashIndex {
   // ---- internals ----
 
   /** 32 bits of the keyed hash: the home position is its low bits (H <= 2^25). */
-  @inline private hash(key: u64): u32 {
-    return <u32>sipHash24Words(this.k0, this.k1, key, 0);
+  @inline private hash(key: u64, keyHigh: u64): u32 {
+    return <u32>sipHash24Words(this.k0, this.k1, key, keyHigh);
   }
 
   @inline private at(pos: u32): u64 {
@@ -179,6 +184,10 @@ export class HashIndex {
   }
 
   @inline private keyOf(slot: i32): u64 {
-    return load<u64>(this.keys + <usize>slot * WORD_BYTES);
+    return load<u64>(this.keys + <usize>slot * KEY_BYTES);
+  }
+
+  @inline private keyHighOf(slot: i32): u64 {
+    return load<u64>(this.keys + <usize>slot * KEY_BYTES + WORD_BYTES);
   }
 }

@@ -15,6 +15,9 @@
 //
 // A block is the 4096 ports one `full` word covers. With the two levels a search reads at most
 // two port words and the 16 summary words, whatever the range and however many ports are taken.
+// One range (the ephemeral range, given to the constructor or setRange) also keeps a running
+// count of its free ports, so "is the range full?" is one comparison; any other range is counted
+// from the block counts and at most two blocks' edge words.
 // Nothing is allocated after construction.
 
 /** Number of ports: every 16-bit value. */
@@ -50,6 +53,9 @@ export class PortSet {
   private full: usize;
   private takenIn: usize;
   private taken: i32 = 0;
+  private rangeFirst: i32 = 0;
+  private rangeLast: i32 = PORT_MAX;
+  private rangeFree: i32 = PORT_COUNT;
 
   /** Bytes the one allocation of a PortSet takes (for the config's memory bound). */
   static bytesFor(): usize {
@@ -57,13 +63,30 @@ export class PortSet {
       <usize>SUMMARY_WORDS * COUNT_BYTES;
   }
 
-  /** An empty set: every port free. The only allocation it makes. */
-  constructor() {
+  /**
+   * An empty set: every port free. [first, last] is the range whose free ports are counted as
+   * they change (see setRange). The only allocation it makes.
+   */
+  constructor(first: i32 = 0, last: i32 = PORT_MAX) {
     const base = heap.alloc(PortSet.bytesFor());
     memory.fill(base, 0, PortSet.bytesFor());
     this.ports = base;
     this.full = base + <usize>PORT_WORDS * WORD_BYTES;
     this.takenIn = this.full + <usize>SUMMARY_WORDS * WORD_BYTES;
+    this.setRange(first, last);
+  }
+
+  /**
+   * Makes [first, last] (clamped to 0..65535; empty when first > last) the range whose free
+   * ports freeIn answers from a running count. Counting it once here costs what one freeIn of
+   * another range costs.
+   */
+  setRange(first: i32, last: i32): void {
+    const lo = first < 0 ? 0 : first;
+    const hi = last > PORT_MAX ? PORT_MAX : last;
+    this.rangeFirst = lo;
+    this.rangeLast = hi;
+    this.rangeFree = lo > hi ? 0 : hi - lo + 1 - this.takenBetween(lo, hi);
   }
 
   /** Ports taken in all. */
@@ -87,6 +110,7 @@ export class PortSet {
     if (now == ALL_ONES) this.setSummary(w >> WORD_SHIFT, this.summary(w >> WORD_SHIFT) | (<u64>1 << <u64>(w & BIT_MASK)));
     this.addTaken(port >> BLOCK_SHIFT, 1);
     this.taken++;
+    if (port >= this.rangeFirst && port <= this.rangeLast) this.rangeFree--;
     return true;
   }
 
@@ -101,17 +125,20 @@ export class PortSet {
     if (old == ALL_ONES) this.setSummary(w >> WORD_SHIFT, this.summary(w >> WORD_SHIFT) & ~(<u64>1 << <u64>(w & BIT_MASK)));
     this.addTaken(port >> BLOCK_SHIFT, -1);
     this.taken--;
+    if (port >= this.rangeFirst && port <= this.rangeLast) this.rangeFree++;
     return true;
   }
 
   /**
-   * Free ports in [first, last] (both clamped to 0..65535; 0 when first > last). Whole blocks come
-   * from their counts, so this reads at most 16 counts and the port words of two partial blocks.
+   * Free ports in [first, last] (both clamped to 0..65535; 0 when first > last). The counted
+   * range (setRange) is one read; for another, whole blocks come from their counts, so this reads
+   * at most 16 counts and the port words of two partial blocks.
    */
   freeIn(first: i32, last: i32): i32 {
     const lo = first < 0 ? 0 : first;
     const hi = last > PORT_MAX ? PORT_MAX : last;
     if (lo > hi) return 0;
+    if (lo == this.rangeFirst && hi == this.rangeLast) return this.rangeFree;
     return hi - lo + 1 - this.takenBetween(lo, hi);
   }
 
@@ -124,6 +151,8 @@ export class PortSet {
     const lo = first < 0 ? 0 : first;
     const hi = last > PORT_MAX ? PORT_MAX : last;
     if (lo > hi) return -1;
+    // The counted range full: answered without a search (RFC 6056 3.3.4's loop would try them all).
+    if (lo == this.rangeFirst && hi == this.rangeLast && this.rangeFree == 0) return -1;
     const start = from < lo || from > hi ? lo : from;
     const found = this.scan(start, hi);
     if (found >= 0 || start == lo) return found;

@@ -62,6 +62,28 @@ describe("hash index", () => {
     }
   });
 
+  it("tells apart 128-bit keys that share either word (connection 4-tuples)", () => {
+    const h = new HashIndex(16, K0, K1);
+    // (addresses, ports) pairs: same addresses different ports, same ports different addresses.
+    const addrs: u64 = 0x0a000001_0a000002;
+    expect<bool>(h.insert(addrs, 0, 0x1f90_c001)).toBe(true);
+    expect<bool>(h.insert(addrs, 1, 0x1f90_c002)).toBe(true);
+    expect<bool>(h.insert(addrs + 1, 2, 0x1f90_c001)).toBe(true);
+    expect<bool>(h.insert(addrs, 3)).toBe(true); // keyHigh 0 is a key of its own
+    expect<bool>(h.insert(addrs, 9, 0x1f90_c002)).toBe(false); // already mapped
+    expect<i32>(h.find(addrs, 0x1f90_c001)).toBe(0);
+    expect<i32>(h.find(addrs, 0x1f90_c002)).toBe(1);
+    expect<i32>(h.find(addrs + 1, 0x1f90_c001)).toBe(2);
+    expect<i32>(h.find(addrs)).toBe(3);
+    expect<i32>(h.find(addrs + 1, 0x1f90_c002)).toBe(HASH_NONE);
+    expect<i32>(h.remove(addrs, 0x1f90_c001)).toBe(0);
+    expect<i32>(h.find(addrs, 0x1f90_c001)).toBe(HASH_NONE);
+    expect<i32>(h.find(addrs, 0x1f90_c002)).toBe(1);
+    expect<i32>(h.find(addrs)).toBe(3);
+    expect<i32>(h.remove(addrs + 1, 0x1f90_c002)).toBe(HASH_NONE);
+    expect<i32>(h.size).toBe(3);
+  });
+
   it("stays exact when filled to capacity, emptied and refilled (wrapping probe runs)", () => {
     const cap = 512;
     const h = new HashIndex(cap, 1, 2);
@@ -88,27 +110,30 @@ describe("hash index", () => {
     let mismatches = 0;
     for (let step = 0; step < 100_000; step++) {
       const key = <i64>below(300);
+      // Half the keys live in the high word, so both words take part.
+      const lo: u64 = <u64>(key % 150);
+      const hi: u64 = <u64>(key / 150) * 0x1_0000_0000;
       let slot = -1;
       for (let i = 0; i < cap; i++) if (modelKey[i] == key) slot = i;
       const op = below(3);
       if (op == 0) {
         if (slot >= 0) {
-          if (h.insert(<u64>key, slot)) mismatches++;
+          if (h.insert(lo, slot, hi)) mismatches++;
         } else {
           let free = -1;
           for (let i = below(cap), n = 0; n < cap; n++, i = (i + 1) % cap) {
             if (modelKey[i] < 0) { free = i; break; }
           }
           if (free >= 0) {
-            if (!h.insert(<u64>key, free)) mismatches++;
+            if (!h.insert(lo, free, hi)) mismatches++;
             modelKey[free] = key;
           }
         }
       } else if (op == 1) {
-        if (h.remove(<u64>key) != slot) mismatches++;
+        if (h.remove(lo, hi) != slot) mismatches++;
         if (slot >= 0) modelKey[slot] = -1;
       } else {
-        if (h.find(<u64>key) != slot) mismatches++;
+        if (h.find(lo, hi) != slot) mismatches++;
       }
       let live = 0;
       for (let i = 0; i < cap; i++) if (modelKey[i] >= 0) live++;
@@ -120,7 +145,7 @@ describe("hash index", () => {
     for (let k = 0; k < 300; k++) {
       let slot = -1;
       for (let i = 0; i < cap; i++) if (modelKey[i] == <i64>k) slot = i;
-      expect<i32>(h.find(<u64>k)).toBe(slot);
+      expect<i32>(h.find(<u64>(k % 150), <u64>(k / 150) * 0x1_0000_0000)).toBe(slot);
     }
   });
 });

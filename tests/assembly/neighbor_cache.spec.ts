@@ -986,3 +986,84 @@ describe("neighbour cache: randomized against a reference model", () => {
     expect<u32>(c.unreachableLost).toBe(0);
   });
 });
+
+// ------------------------------------------------------------------------------------------------
+// Cost with a full cache (issue 6): the time-driven calls a poll makes touch only the entries that
+// are due. `entriesVisited` counts every entry they touch, a deterministic stand-in for time.
+
+const BIG: i32 = 65536;
+
+/** What the stack's poll asks the cache, in its order (abi/core.ts): expire, requests, flush, deadline. */
+function pollLike(c: NeighborCache, now: i64): i64 {
+  c.expire(now);
+  for (let ip = c.dueRequest(now); ip != NO_ADDRESS; ip = c.dueRequest(now)) {}
+  for (let ip = c.takeUnreachable(); ip != NO_ADDRESS; ip = c.takeUnreachable()) {}
+  // Flush as egress.ts does: every ready frame is sent.
+  for (let ip = c.nextReady(); ip != NO_ADDRESS; ip = c.nextReady()) c.consumeReady(ip, c.readyCount(ip));
+  return c.nextDeadline(now);
+}
+
+describe("neighbour cache: an idle poll costs nothing per entry", () => {
+  it("touches no entry while 65536 resolved entries wait for their lifetime, then each once", () => {
+    const c = new NeighborCache(BIG, 1, FRAME, LIFETIME, RETRY, MAX_REQUESTS);
+    for (let n = 0; n < BIG; n++) c.learn(0x0a000000 + <u32>n + 1, <u64>n, T0 + n, true);
+    expect<i32>(c.size()).toBe(BIG);
+    const before = c.entriesVisited;
+    for (let k = 0; k < 100; k++) {
+      expect<i64>(pollLike(c, T0 + BIG + <i64>k * SECOND / 10)).toBe(T0 + LIFETIME);
+    }
+    expect<u64>(c.entriesVisited - before).toBe(0);
+    // Half the lifetimes end: exactly those entries are touched, and the deadline moves on.
+    expect<i64>(pollLike(c, T0 + LIFETIME + BIG / 2 - 1)).toBe(T0 + LIFETIME + BIG / 2);
+    expect<u64>(c.entriesVisited - before).toBe(<u64>(BIG / 2));
+    expect<i32>(c.size()).toBe(BIG / 2);
+    expect<u64>(c.lookup(0x0a000000 + <u32>(BIG / 2) + 1, T0 + LIFETIME + BIG / 2 - 1)).toBe(<u64>(BIG / 2));
+    expect<u64>(c.lookup(0x0a000000 + <u32>(BIG / 2), T0 + LIFETIME + BIG / 2 - 1)).toBe(NO_MAC);
+  });
+
+  it("touches only the due entry while 65536 unresolved entries back off", () => {
+    const c = new NeighborCache(BIG, 1, FRAME, LIFETIME, RETRY, MAX_REQUESTS);
+    for (let n = 0; n < BIG; n++) c.enqueue(0x0a000000 + <u32>n + 1, 0, 0, T0);
+    // Every first request is due at once: one visit each.
+    let sent = 0;
+    for (let ip = c.dueRequest(T0); ip != NO_ADDRESS; ip = c.dueRequest(T0)) sent++;
+    expect<i32>(sent).toBe(BIG);
+    expect<u64>(c.entriesVisited).toBe(<u64>BIG);
+    // Until their retry time nothing is due: polls touch no entry and report that time.
+    for (let k = 0; k < 100; k++) expect<i64>(pollLike(c, T0 + <i64>k * (RETRY / 100))).toBe(T0 + RETRY);
+    expect<u64>(c.entriesVisited).toBe(<u64>BIG);
+    // A reply for one of them takes it out of the schedule without touching the others.
+    c.learn(0x0a000000 + 77, MAC_A, T0 + 1, false);
+    expect<i64>(pollLike(c, T0 + 2)).toBe(T0 + RETRY);
+    expect<u64>(c.entriesVisited).toBe(<u64>BIG);
+    // At the retry time every other one is asked again, once each.
+    let again = 0;
+    for (let ip = c.dueRequest(T0 + RETRY); ip != NO_ADDRESS; ip = c.dueRequest(T0 + RETRY)) again++;
+    expect<i32>(again).toBe(BIG - 1);
+    expect<u64>(c.entriesVisited).toBe(<u64>(2 * BIG - 1));
+  });
+
+  it("reports a flood of give-ups each once, visiting each entry once per step", () => {
+    const n = 4096;
+    const c = new NeighborCache(n, 1, FRAME, LIFETIME, RETRY, 1);
+    for (let k = 0; k < n; k++) c.enqueue(0x0a010000 + <u32>k, 0, 0, T0);
+    pollLike(c, T0);
+    expect<u64>(c.entriesVisited).toBe(<u64>n);
+    // Everything gives up at T0 + RETRY; each address is reported exactly once.
+    c.expire(T0 + RETRY);
+    expect<u32>(c.dueRequest(T0 + RETRY)).toBe(NO_ADDRESS);
+    expect<u64>(c.entriesVisited).toBe(<u64>(2 * n));
+    expect<u32>(c.giveUps).toBe(<u32>n);
+    const seen = new StaticArray<bool>(n);
+    let reported = 0;
+    for (let ip = c.takeUnreachable(); ip != NO_ADDRESS; ip = c.takeUnreachable()) {
+      const k = <i32>(ip - 0x0a010000);
+      expect<bool>(k >= 0 && k < n && !seen[k]).toBe(true);
+      seen[k] = true;
+      reported++;
+    }
+    expect<i32>(reported).toBe(n);
+    expect<u32>(c.unreachableLost).toBe(0);
+    expect<i64>(c.nextDeadline(T0 + RETRY)).toBe(NO_DEADLINE);
+  });
+});

@@ -87,8 +87,28 @@ describe("port set", () => {
     expect<i32>(s.nextFree(7, 7, 7)).toBe(-1);
   });
 
+  it("counts the free ports of its range as they change, and after setRange", () => {
+    const s = new PortSet(49152, 65535);
+    expect<i32>(s.freeIn(49152, 65535)).toBe(16384);
+    s.take(49152);
+    s.take(65535);
+    s.take(1000); // outside the range
+    expect<i32>(s.freeIn(49152, 65535)).toBe(16382);
+    s.release(65535);
+    s.release(65535); // already free: no change
+    expect<i32>(s.freeIn(49152, 65535)).toBe(16383);
+    s.setRange(1000, 1001);
+    expect<i32>(s.freeIn(1000, 1001)).toBe(1);
+    s.take(1001);
+    expect<i32>(s.freeIn(1000, 1001)).toBe(0);
+    expect<i32>(s.nextFree(1000, 1001, 1000)).toBe(-1);
+    s.release(1000);
+    expect<i32>(s.nextFree(1000, 1001, 1001)).toBe(1000);
+    expect<i32>(s.freeIn(49152, 65535)).toBe(16383); // still right when counted the long way
+  });
+
   it("agrees with a port-by-port model under random take/release and queries", () => {
-    const s = new PortSet();
+    const s = new PortSet(40000, 48999);
     const m = new Model();
     // Clustered ports make whole words and blocks fill up, so the summaries are exercised.
     for (let step = 0; step < 20000; step++) {
@@ -111,6 +131,7 @@ describe("port set", () => {
         const from = first + rnd(last - first + 1);
         expect<i32>(s.freeIn(first, last)).toBe(m.freeIn(first, last));
         expect<i32>(s.nextFree(first, last, from)).toBe(m.nextFree(first, last, from));
+        expect<i32>(s.freeIn(40000, 48999)).toBe(m.freeIn(40000, 48999)); // the counted range
         expect<i32>(s.nextFree(40000, 48999, 40000 + rnd(9000)) >= 0).toBe(m.freeIn(40000, 48999) > 0);
       }
     }
