@@ -34,13 +34,41 @@ import { Ingress, Delivery } from "./iface/ingress";
 import { IcmpErrorSender } from "./iface/icmp_error_sender";
 import { stats, statsPtr, count } from "./iface/stats";
 import { SocketTable } from "./socket/table";
-import { EphemeralPorts } from "./socket/ephemeral_ports";
 import { UdpLayer } from "./socket/udp";
 import { PingLayer } from "./socket/icmp";
 import { IcmpErrorMeaning, QuotedPacket } from "./socket/icmp_error";
 import { Random } from "./random";
-import { Secret, macFromSecret } from "./secret";
+import { Secret, macFromSecret, SECRET_USE_INDEX } from "./secret";
 import { minDeadline } from "./time";
+
+/**
+ * Every pool together must fit in this. Each limit alone can be legal while their product is not
+ * (65535 sockets of 64 MiB each): init must then fail with EINVAL, not run the 32-bit heap past
+ * 4 GiB (a trap, or worse, addresses that wrap and pools that overlap). A choice, and could be
+ * raised toward 2 GiB.
+ */
+export const MAX_FOOTPRINT_BYTES: u64 = 1 << 30;
+/** The objects beside the pools (each layer's instances, their headers, alignment): generous. */
+const OBJECT_ALLOWANCE_BYTES: u64 = 64 * 1024;
+
+/**
+ * The bytes a Core built from `config` allocates, in 64-bit arithmetic so no product wraps. Each
+ * pool's term is the size function its own constructor allocates with, so the two cannot drift.
+ */
+export function footprint(config: Config): u64 {
+  const frameBytes = ETHERNET_HEADER_LEN + config.mtu;
+  const bufferBytes = VIRTIO_NET_HDR_BYTES + frameBytes;
+  return Virtqueue.bytesFor(config.rxQueueSize, bufferBytes) +
+    Virtqueue.bytesFor(config.txQueueSize, bufferBytes) +
+    NeighborCache.bytesFor(config.neighbours, config.neighbourPending, frameBytes) +
+    Loopback.bytesFor(config.loopbackFrames, frameBytes) +
+    EventRing.bytesFor(config.eventRingSize, config.maxSockets + config.icmpSockets) +
+    SocketTable.bytesFor(config.maxSockets, config.udpRxBytes) +
+    SocketTable.bytesFor(config.icmpSockets, config.udpRxBytes) +
+    <u64>Egress.WORKSPACES * <u64>Egress.workspaceBytes(config.mtu) +
+    <u64>config.mtu + <u64>frameBytes + // the I/O area and the loopback copy
+    OBJECT_ALLOWANCE_BYTES;
+}
 
 export class Core {
   readonly config: Config;
@@ -85,15 +113,16 @@ export class Core {
     const bufferBytes = VIRTIO_NET_HDR_BYTES + frameBytes;
     const tx = new Virtqueue(config.txQueueSize, bufferBytes, false);
     const neighbours = new NeighborCache(config.neighbours, config.neighbourPending, frameBytes,
-      config.neighbourLifetime, config.arpRetry, config.arpMaxRequests);
+      config.neighbourLifetime, config.arpRetry, config.arpMaxRequests,
+      secret.keyFor(SECRET_USE_INDEX, 0), secret.keyFor(SECRET_USE_INDEX, 1));
     const loopback = new Loopback(config.loopbackFrames, frameBytes);
     const events = new EventRing(config.eventRingSize, config.maxSockets + config.icmpSockets);
     const egress = new Egress(iface, tx, loopback, neighbours, config.mtu, <u16>random.next(),
       (config.flags & CONFIG_FLAG_TX_CHECKSUM_OFFLOAD) != 0);
     const udpTable = new SocketTable(<u8>SOCKET_KIND_UDP, config.maxSockets, config.udpRxBytes,
-      config.udpRxDatagrams, 0, new EphemeralPorts(secret));
+      config.udpRxDatagrams, 0, secret);
     const pingTable = new SocketTable(<u8>SOCKET_KIND_ICMP, config.icmpSockets, config.udpRxBytes,
-      config.udpRxDatagrams, config.maxSockets, new EphemeralPorts(secret));
+      config.udpRxDatagrams, config.maxSockets, secret);
     this.config = config;
     this.random = random;
     this.secret = secret;

@@ -10,6 +10,8 @@ import { Random } from "./random";
 /** Domain separation: each use hashes its own constant, so outputs of one use say nothing of another. */
 export const SECRET_USE_PORTS: u64 = 0x706f727473; // "ports"
 export const SECRET_USE_MAC: u64 = 0x6d6163; // "mac"
+/** Keys of the hash indexes over peer-chosen keys (neighbour addresses, ports, later 4-tuples). */
+export const SECRET_USE_INDEX: u64 = 0x696e646578; // "index"
 
 export class Secret {
   readonly k0: u64;
@@ -24,6 +26,11 @@ export class Secret {
     }
     this.k0 = k0;
     this.k1 = k1;
+  }
+
+  /** A 128-bit key for one use: two hashes, so keys for different uses are unrelated. */
+  @inline keyFor(use: u64, half: u64): u64 {
+    return this.hash(use, half, 0);
   }
 
   /** A keyed hash of (use, a, b). */

@@ -4,7 +4,7 @@
 import * as Errno from "../../bindings/errno_values";
 import { CONFIG_BYTES, LAYOUT_BYTES, RESULT_BYTES } from "../../bindings/layout";
 import { Config } from "../iface/config";
-import { Core } from "../core";
+import { Core, footprint, MAX_FOOTPRINT_BYTES } from "../core";
 
 /** The host writes the config here before init (layout: bindings/layout.ts "Config block"). */
 export const configArea: usize = memory.data(CONFIG_BYTES, 16);
@@ -29,7 +29,7 @@ const config = new Config();
 /** Builds the stack from the config block: 0, -EALREADY, or -EINVAL (nothing allocated). */
 export function initCore(): i32 {
   if (instance != null) return -Errno.EALREADY;
-  if (!config.read(configArea)) return -Errno.EINVAL;
+  if (!config.read(configArea) || footprint(config) > MAX_FOOTPRINT_BYTES) return -Errno.EINVAL;
   const c = new Core(config);
   instance = c;
   c.writeLayout(layoutArea, resultArea);

@@ -1,6 +1,7 @@
 // The stack's limits and addresses, read once from the config block the host filled before init.
 // A zero field means "use the default"; an impossible value makes init fail with EINVAL and
-// allocate nothing.
+// allocate nothing. Limits that are each legal but together too big are refused by the
+// composition root (footprint in ../core.ts), which knows every pool's size function.
 
 import {
   CONFIG_MAX_SOCKETS, CONFIG_UDP_RX_DATAGRAMS, CONFIG_UDP_RX_BYTES, CONFIG_NEIGHBOURS,
@@ -15,7 +16,6 @@ import { readMac } from "../wire/bytes";
 import { macIsUnicast } from "../wire/arp";
 import { IPV4_MIN_MTU, ipv4IsMulticast, ipv4IsClassE, ipv4IsThisNetwork } from "../wire/ipv4";
 import { ETHERNET_HEADER_LEN } from "../wire/ethernet";
-import { NeighborCache } from "./neighbor_cache";
 import { MICROS_PER_MILLI } from "../time";
 
 const DEFAULT_MAX_SOCKETS: u32 = 64;
@@ -42,30 +42,6 @@ const MAX_MTU: u32 = 65535 - 14;
 const MAX_SOCKET_BUFFER: u32 = 64 * 1024 * 1024;
 const MAX_TABLE: u32 = 1 << 16;
 const MAX_DURATION_MS: u32 = 24 * 3600 * 1000;
-
-/**
- * Every pool together must fit in this. Each limit alone can be legal while their product is not
- * (65535 sockets of 64 MiB each): init must then fail with EINVAL, not run the 32-bit heap past
- * 4 GiB (a trap, or worse, addresses that wrap and pools that overlap).
- */
-const MAX_FOOTPRINT_BYTES: u64 = 1 << 30;
-/** Generous upper bounds on the bookkeeping beside each pool's bytes (tables, objects, alignment). */
-const SOCKET_OVERHEAD_BYTES: u64 = 256;
-/**
- * Per socket table: its port index (a u32 chain head for every port, socket/table.ts) and its
- * PortSet bitmap with counts (storage/port_set.ts: 8 KiB + 256 B + 64 B), rounded up.
- */
-const SOCKET_TABLE_BYTES: u64 = 65536 * 4 + 16 * 1024;
-const SOCKET_TABLES: u64 = 2;
-/** The neighbour cache's objects and its allocations' headers and alignment (its arrays are exact). */
-const NEIGHBOUR_OVERHEAD_BYTES: u64 = 1024;
-const DESCRIPTOR_OVERHEAD_BYTES: u64 = 64;
-const BUFFER_ALIGN: u64 = 16;
-const RECORD_ALIGN: u64 = 8;
-/** A u32 length is stored beside each held frame of the loopback ring. */
-const FRAME_LEN_BYTES: u64 = 4;
-/** The I/O area and the egress workspaces: a few frame buffers. */
-const WORKSPACE_BUFFERS: u64 = 4;
 
 /** An IPv4 prefix is 0 to 32 bits long; 0 (everything on-link) is refused. */
 const MAX_PREFIX_LENGTH: u32 = 32;
@@ -133,8 +109,6 @@ export class Config {
     if (mtu < <u32>IPV4_MIN_MTU || mtu > MAX_MTU) return false;
     if (events > MAX_TABLE || loopback > MAX_TABLE || unreachable > MAX_TABLE) return false;
     if (count > <u32>CONFIG_MAX_ADDRESSES) return false;
-    if (footprint(sockets + icmpSockets, rxBytes, neighbours, pending, rxQueue + txQueue, mtu, events, loopback) >
-        MAX_FOOTPRINT_BYTES) return false;
     // An unknown feature bit is a host built for a newer core: refuse rather than ignore it.
     if ((load<u32>(ptr + CONFIG_FLAGS) & ~<u32>CONFIG_FLAGS_KNOWN) != 0) return false;
     for (let i: u32 = 0; i < count; i++) {
@@ -223,32 +197,6 @@ function isUsableGateway(gateway: u32, ptr: usize, count: u32): bool {
     onLink = true;
   }
   return onLink;
-}
-
-@inline function alignUp64(n: u64, to: u64): u64 {
-  return (n + to - 1) & ~(to - 1);
-}
-
-/**
- * An upper bound on the bytes init will allocate for these limits, in 64-bit arithmetic so that no
- * product wraps. The big terms are the pools; the overheads only need to err on the high side.
- */
-function footprint(sockets: u32, rxBytes: u32, neighbours: u32, pending: u32, descriptors: u32,
-                   mtu: u32, events: u32, loopback: u32): u64 {
-  const frame = <u64>ETHERNET_HEADER_LEN + <u64>mtu;
-  const buffer = alignUp64(<u64>VIRTIO_NET_HDR_BYTES + frame, BUFFER_ALIGN);
-  const perDescriptor = buffer + <u64>(VIRTQ_DESC_BYTES + VIRTQ_AVAIL_ENTRY_BYTES + VIRTQ_USED_ENTRY_BYTES) +
-    DESCRIPTOR_OVERHEAD_BYTES;
-  // Exactly what the cache's constructor allocates (entries, index, lists, timer heaps, waiting
-  // frames, clamped the same way), from the size functions the constructors use.
-  const neighbourBytes = NeighborCache.bytesFor(<i32>neighbours, <i32>pending, <i32>frame) + NEIGHBOUR_OVERHEAD_BYTES;
-  return <u64>sockets * (alignUp64(<u64>rxBytes, RECORD_ALIGN) + SOCKET_OVERHEAD_BYTES) +
-    SOCKET_TABLES * SOCKET_TABLE_BYTES +
-    <u64>descriptors * perDescriptor +
-    neighbourBytes +
-    <u64>loopback * (FRAME_LEN_BYTES + frame) +
-    <u64>events * <u64>EVENT_BYTES +
-    buffer * WORKSPACE_BUFFERS;
 }
 
 function isQueueSize(n: u32): bool {

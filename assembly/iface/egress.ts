@@ -49,6 +49,14 @@ export class Workspace {
 }
 
 export class Egress {
+  /** Bytes of each of its workspaces: a header and a whole frame. */
+  static workspaceBytes(mtu: i32): i32 {
+    return VIRTIO_NET_HDR_BYTES + ETHERNET_HEADER_LEN + mtu;
+  }
+
+  /** Workspaces it allocates: one for data, one for control messages (ICMP errors, ARP). */
+  static readonly WORKSPACES: i32 = 2;
+
   readonly data: Workspace;
   readonly control: Workspace;
   readonly mtu: i32;
@@ -70,7 +78,7 @@ export class Egress {
   ) {
     this.mtu = mtu;
     this.checksumOffload = checksumOffload;
-    const bytes = VIRTIO_NET_HDR_BYTES + ETHERNET_HEADER_LEN + mtu;
+    const bytes = Egress.workspaceBytes(mtu);
     this.data = new Workspace(bytes);
     this.control = new Workspace(bytes);
     this.ident = firstIdent;

@@ -32,19 +32,29 @@ export class EventRing {
     // two divides 2^32, so only then do consecutive entries stay in consecutive slots across the
     // wrap (with 3 slots, counters 0xffffffff and 0 would share slot 0 and the host would read
     // one event twice and lose the other).
-    let rounded: u32 = 1;
-    while (rounded < <u32>capacity && rounded < MAX_CAPACITY) rounded <<= 1;
+    const rounded = EventRing.entriesFor(capacity);
     this.capacity = rounded;
-    const bytes = EventRing.bytesFor(rounded);
+    const bytes = EventRing.ringBytes(rounded);
     const ptr = heap.alloc(bytes);
     memory.fill(ptr, 0, bytes);
     this.ptr = ptr;
     this.pendingAt = new StaticArray<u32>(sources < 0 ? 0 : sources);
   }
 
-  /** Bytes of the shared ring for `entries` entries (the footprint check uses this too). */
-  static bytesFor(entries: u32): usize {
+  /** Entries a ring asked for `capacity` has: the next power of two. */
+  static entriesFor(capacity: i32): u32 {
+    let rounded: u32 = 1;
+    while (rounded < <u32>capacity && rounded < MAX_CAPACITY) rounded <<= 1;
+    return rounded;
+  }
+
+  private static ringBytes(entries: u32): usize {
     return <usize>EVENTS_ENTRIES + <usize>entries * EVENT_BYTES;
+  }
+
+  /** Bytes a ring asked for `capacity` entries from `sources` sources allocates (footprint check too). */
+  static bytesFor(capacity: i32, sources: i32): u64 {
+    return <u64>EventRing.ringBytes(EventRing.entriesFor(capacity)) + <u64>(sources < 0 ? 0 : sources) * sizeof<u32>();
   }
 
   @inline private entryAt(n: u32): usize {

@@ -15,7 +15,12 @@ export class Loopback {
   constructor(slots: i32, frameBytes: i32) {
     this.slots = slots;
     this.frameBytes = frameBytes;
-    this.base = heap.alloc(<usize>slots * (LEN_BYTES + <usize>frameBytes));
+    this.base = heap.alloc(<usize>Loopback.bytesFor(slots, frameBytes));
+  }
+
+  /** Bytes a ring of `slots` frames of `frameBytes` allocates (the footprint check uses it too). */
+  static bytesFor(slots: i32, frameBytes: i32): u64 {
+    return <u64>slots * (<u64>LEN_BYTES + <u64>frameBytes);
   }
 
   @inline private slot(i: i32): usize {

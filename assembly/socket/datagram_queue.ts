@@ -40,9 +40,14 @@ export class DatagramQueue {
   payloadBytes: i32 = 0;
 
   constructor(capacityBytes: i32, maxDatagrams: i32) {
-    this.capacity = (capacityBytes + RECORD_ALIGN - 1) & ~(RECORD_ALIGN - 1);
+    this.capacity = <i32>DatagramQueue.bytesFor(capacityBytes);
     this.maxDatagrams = maxDatagrams;
     this.storage = heap.alloc(<usize>this.capacity);
+  }
+
+  /** Bytes a queue of `capacityBytes` allocates (the footprint check uses it too). */
+  static bytesFor(capacityBytes: i32): u64 {
+    return (<u64>capacityBytes + <u64>RECORD_ALIGN - 1) & ~(<u64>RECORD_ALIGN - 1);
   }
 
   clear(): void {

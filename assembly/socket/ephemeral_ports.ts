@@ -17,7 +17,7 @@ export const PORT_COUNT: i32 = PORT_SET_SIZE;
 
 export class EphemeralPorts {
   /** Ports with at least one socket bound in this table. */
-  private readonly taken: PortSet = new PortSet();
+  private readonly taken: PortSet = new PortSet(EPHEMERAL_PORT_FIRST, EPHEMERAL_PORT_LAST);
   /** Counts choices, so successive ones from one address start at unrelated points. */
   private choices: u64 = 0;
 

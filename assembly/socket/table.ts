@@ -4,10 +4,11 @@
 // arrays indexed by slot; each slot owns a receive queue sized from the config.
 //
 // Demultiplexing is by local port, never a scan of the table: every bound socket sits on its
-// port's chain (a doubly linked list through nextOnPort / prevOnPort, headed in portHead[port]),
-// so finding the receiver of a datagram walks only the sockets bound to its destination port.
+// port's chain (a doubly linked list through nextOnPort / prevOnPort), whose first slot a keyed
+// hash index finds from the port, so finding the receiver of a datagram walks only the sockets
+// bound to its destination port, and the index costs memory per socket, not per port.
 //
-//   portHead[65536]: first slot on each port (-1: none)   nextOnPort / prevOnPort [capacity]
+//   heads: HashIndex port -> first slot on it   nextOnPort / prevOnPort [capacity] (-1: none)
 
 import * as Errno from "../../bindings/errno_values";
 import {
@@ -18,6 +19,8 @@ import { EventRing } from "../iface/events";
 import { SlotPool, SLOT_FULL } from "../storage/slot_pool";
 import { count } from "../iface/stats";
 import { DatagramQueue } from "./datagram_queue";
+import { HashIndex, HASH_NONE } from "../storage/hash_index";
+import { Secret, SECRET_USE_INDEX } from "../secret";
 import { EphemeralPorts, PORT_COUNT } from "./ephemeral_ports";
 
 export const ANY_ADDRESS: u32 = 0;
@@ -42,7 +45,8 @@ export class SocketTable {
   /** How many sockets have wantsWritable set. */
   writableWaiters: i32 = 0;
   readonly rx: StaticArray<DatagramQueue | null>;
-  private readonly portHead: StaticArray<i32>;
+  readonly ports: EphemeralPorts;
+  private readonly heads: HashIndex;
   private readonly nextOnPort: StaticArray<i32>;
   private readonly prevOnPort: StaticArray<i32>;
 
@@ -52,7 +56,7 @@ export class SocketTable {
    */
   constructor(
     readonly kind: u8, capacity: i32, rxBytes: i32, rxDatagrams: i32,
-    readonly sourceBase: i32, readonly ports: EphemeralPorts,
+    readonly sourceBase: i32, secret: Secret,
   ) {
     this.pool = new SlotPool(capacity, 0, kind);
     this.state = new StaticArray<u8>(capacity);
@@ -67,14 +71,25 @@ export class SocketTable {
     const rx = new StaticArray<DatagramQueue | null>(capacity);
     for (let i = 0; i < capacity; i++) rx[i] = new DatagramQueue(rxBytes, rxDatagrams);
     this.rx = rx;
-    const portHead = new StaticArray<i32>(PORT_COUNT);
-    for (let p = 0; p < PORT_COUNT; p++) unchecked(portHead[p] = NONE);
-    this.portHead = portHead;
+    this.ports = new EphemeralPorts(secret);
+    this.heads = new HashIndex(capacity, secret.keyFor(SECRET_USE_INDEX, 2), secret.keyFor(SECRET_USE_INDEX, 3));
     this.nextOnPort = new StaticArray<i32>(capacity);
     this.prevOnPort = new StaticArray<i32>(capacity);
   }
 
   @inline get capacity(): i32 { return this.state.length; }
+
+  /**
+   * Bytes a table of `capacity` sockets with receive queues of `rxBytes` allocates: its pool,
+   * its per-slot fields, the queues, the port index and the port set (the footprint check uses
+   * it too; the objects themselves are in the caller's allowance).
+   */
+  static bytesFor(capacity: i32, rxBytes: i32): u64 {
+    const perSlot: u64 = sizeof<u8>() + 4 * sizeof<u32>() + sizeof<i64>() + 2 * sizeof<bool>() +
+      sizeof<i32>() + sizeof<usize>() + 2 * sizeof<i32>() + <u64>DatagramQueue.bytesFor(rxBytes);
+    return <u64>capacity * perSlot + <u64>SlotPool.bytesFor(capacity, 0) +
+      <u64>HashIndex.bytesFor(capacity) + <u64>EphemeralPorts.bytesFor();
+  }
 
   @inline queue(index: i32): DatagramQueue {
     return changetype<DatagramQueue>(unchecked(this.rx[index]));
@@ -152,7 +167,7 @@ export class SocketTable {
 
   /** Whether (address, port) is taken by another socket (a wildcard overlaps everything). */
   portInUse(address: u32, port: u32, except: i32): bool {
-    for (let i = unchecked(this.portHead[port]); i != NONE; i = unchecked(this.nextOnPort[i])) {
+    for (let i = this.heads.find(port); i != NONE; i = unchecked(this.nextOnPort[i])) {
       if (i == except) continue;
       const other = unchecked(this.localAddress[i]);
       if (other == ANY_ADDRESS || address == ANY_ADDRESS || other == address) return true;
@@ -184,7 +199,7 @@ export class SocketTable {
   lookup(dst: u32, dstPort: u32, src: u32, srcPort: u32): i32 {
     if (dstPort >= <u32>PORT_COUNT) return NONE;
     let wildcard = NONE;
-    for (let i = unchecked(this.portHead[dstPort]); i != NONE; i = unchecked(this.nextOnPort[i])) {
+    for (let i = this.heads.find(dstPort); i != NONE; i = unchecked(this.nextOnPort[i])) {
       if (unchecked(this.state[i]) == SOCKET_STATE_CONNECTED &&
           (unchecked(this.remoteAddress[i]) != src || unchecked(this.remotePort[i]) != srcPort)) continue;
       const local = unchecked(this.localAddress[i]);
@@ -194,22 +209,28 @@ export class SocketTable {
     return wildcard;
   }
 
+  /** Puts slot i first on its port's chain. */
   private linkPort(i: i32, port: u32): void {
-    const head = unchecked(this.portHead[port]);
-    if (head == NONE) this.ports.take(port);
+    const head = this.heads.remove(port);
+    if (head == HASH_NONE) this.ports.take(port);
     unchecked(this.nextOnPort[i] = head);
     unchecked(this.prevOnPort[i] = NONE);
     if (head != NONE) unchecked(this.prevOnPort[head] = i);
-    unchecked(this.portHead[port] = i);
+    this.heads.insert(port, i);
   }
 
   private unlinkPort(i: i32): void {
     const port = unchecked(this.localPort[i]);
     const next = unchecked(this.nextOnPort[i]);
     const prev = unchecked(this.prevOnPort[i]);
-    if (prev != NONE) unchecked(this.nextOnPort[prev] = next);
-    else unchecked(this.portHead[port] = next);
     if (next != NONE) unchecked(this.prevOnPort[next] = prev);
-    if (unchecked(this.portHead[port]) == NONE) this.ports.release(port);
+    if (prev != NONE) {
+      unchecked(this.nextOnPort[prev] = next);
+      return;
+    }
+    // i headed the chain: the next socket on the port (if any) heads it now.
+    this.heads.remove(port);
+    if (next != NONE) this.heads.insert(port, next);
+    else this.ports.release(port);
   }
 }

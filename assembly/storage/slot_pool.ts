@@ -96,9 +96,8 @@ export class SlotPool {
     this.cap = cap;
     this.size = size;
     const queueOffset = <usize>cap * META_SIZE;
-    const dataOffset = (queueOffset + <usize>cap * QUEUE_ENTRY_SIZE + DATA_ALIGN - 1) & ~(DATA_ALIGN - 1);
-    const total = dataOffset + <usize>cap * <usize>size;
-    const base = heap.alloc(total);
+    const dataOffset = SlotPool.dataOffset(cap);
+    const base = heap.alloc(SlotPool.bytesFor(cap, size));
     this.meta = base;
     this.queue = base + queueOffset;
     this.data = base + dataOffset;
@@ -108,6 +107,17 @@ export class SlotPool {
       store<i32>(this.queue + <usize>i * QUEUE_ENTRY_SIZE, i);
     }
     memory.fill(this.data, 0, <usize>cap * <usize>size);
+  }
+
+  /** Bytes the one allocation of a pool of `capacity` slots of `slotSize` bytes takes. */
+  static bytesFor(capacity: i32, slotSize: i32): usize {
+    const cap = capacity < 0 ? 0 : capacity > SLOT_MAX_CAPACITY ? SLOT_MAX_CAPACITY : capacity;
+    const size = slotSize < 0 ? 0 : slotSize > SLOT_MAX_SIZE ? SLOT_MAX_SIZE : slotSize;
+    return SlotPool.dataOffset(cap) + <usize>cap * <usize>size;
+  }
+
+  private static dataOffset(cap: i32): usize {
+    return (<usize>cap * META_SIZE + <usize>cap * QUEUE_ENTRY_SIZE + DATA_ALIGN - 1) & ~(DATA_ALIGN - 1);
   }
 
   @inline get capacity(): i32 { return this.cap; }

@@ -55,6 +55,19 @@ export class Virtqueue {
   /** Used entries that named an id we never offered or a length beyond the buffer (counted). */
   deviceErrors: u32 = 0;
 
+  /** Bytes a queue of `size` buffers of `bufferBytes` allocates (the footprint check uses it too). */
+  static bytesFor(size: i32, bufferBytes: i32): u64 {
+    return <u64>Virtqueue.regionBytes(size, bufferBytes) + <u64>REGION_ALIGN;
+  }
+
+  private static regionBytes(size: i32, bufferBytes: i32): usize {
+    const descBytes = <usize>size * VIRTQ_DESC_BYTES;
+    const availBytes = alignUp(<usize>(RING_OVERHEAD + size * VIRTQ_AVAIL_ENTRY_BYTES), REGION_ALIGN);
+    const usedBytes = alignUp(<usize>(RING_OVERHEAD + size * VIRTQ_USED_ENTRY_BYTES), REGION_ALIGN);
+    const buffersBytes = <usize>size * <usize>alignUp(<usize>bufferBytes, REGION_ALIGN);
+    return descBytes + availBytes + usedBytes + buffersBytes;
+  }
+
   /** `size` must be a power of two from 1 to 32768 (the caller validates config). */
   constructor(size: i32, bufferBytes: i32, deviceWritable: bool) {
     this.size = size;
@@ -63,9 +76,8 @@ export class Virtqueue {
     const descBytes = <usize>size * VIRTQ_DESC_BYTES;
     const availBytes = alignUp(<usize>(RING_OVERHEAD + size * VIRTQ_AVAIL_ENTRY_BYTES), REGION_ALIGN);
     const usedBytes = alignUp(<usize>(RING_OVERHEAD + size * VIRTQ_USED_ENTRY_BYTES), REGION_ALIGN);
-    const buffersBytes = <usize>size * <usize>alignUp(<usize>bufferBytes, REGION_ALIGN);
-    const total = descBytes + availBytes + usedBytes + buffersBytes;
-    const region = alignUp(heap.alloc(total + REGION_ALIGN), REGION_ALIGN);
+    const total = Virtqueue.regionBytes(size, bufferBytes);
+    const region = alignUp(heap.alloc(<usize>Virtqueue.bytesFor(size, bufferBytes)), REGION_ALIGN);
     memory.fill(region, 0, total);
     const descriptors = region;
     const buffers = region + descBytes + availBytes + usedBytes;
