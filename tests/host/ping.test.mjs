@@ -57,11 +57,15 @@ test('ping between two stacks: exact RTTs under a VirtualClock, the first one in
   const s = link.stats();
   assert.equal(s.aToB.sent, 1 + 4 + 1, 'ARP request, four echo requests, one echo reply');
   assert.equal(s.bToA.sent, 1 + 4 + 1);
-  // The pinger's ICMP socket shows in the report.
+  // The pinger's ICMP socket shows in the report while a ping is in flight, and is gone after.
+  const inFlight = a.ping('10.0.0.2');
   const icmp = a.report().sockets.filter((x) => x.kind === 'icmp');
   assert.equal(icmp.length, 1);
   assert.equal(icmp[0].state, 'bound');
   assert.ok(icmp[0].local.port >= 49152 && icmp[0].local.port <= 65535, `identifier ${icmp[0].local.port}`);
+  await clock.advanceMsAsync(10);
+  await inFlight;
+  assert.deepEqual(a.report().sockets, []);
   a.close();
   b.close();
   link.close();
