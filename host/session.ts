@@ -143,7 +143,7 @@ export class Session {
       // the clock, which may be a VirtualClock that only moves when a test says so.
       this.requestPoll();
     } else {
-      this.#armTimer(Number(deadline));
+      this.#armTimer(deadlineUp(deadline));
     }
   }
 
@@ -378,6 +378,18 @@ export class Session {
     return { ...readStats(this.core.memory, this.#stats), ...this.nic.counters };
   }
 }
+
+/**
+ * A core deadline as a clock time, rounded up: a timer that fired before the core's deadline would
+ * find nothing due, get the same deadline back and re-arm at the same instant forever.
+ */
+function deadlineUp(deadline: bigint): number {
+  const at = Number(deadline);
+  if (BigInt(at) >= deadline) return at;
+  // Beyond 2^53 not every integer is a double: step to the next one up.
+  return at + 2 ** (Math.floor(Math.log2(at)) - DOUBLE_MANTISSA_BITS);
+}
+const DOUBLE_MANTISSA_BITS = 52;
 
 type BufferLike = { allocUnsafe(n: number): Uint8Array };
 const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
