@@ -425,10 +425,8 @@ export class Socket extends Emitter implements SocketOwner {
     const handle = this.#handle;
     const errno = session.call(() => session.core.socketError(handle));
     if (errno !== undefined && errno < 0) {
-      const error = this.#connected
-        ? systemError(errno, 'recvmsg', { address: this.#connected.address, port: this.#connected.port })
-        : systemError(errno, 'recvmsg');
-      this.emit('error', error);
+      // As Node reports an asynchronous socket error (libuv's receive callback): syscall 'recvmsg'.
+      this.emit('error', systemError(errno, 'recvmsg'));
     }
     if (this.#blocked.length > 0) this.#sendBlocked();
   }

@@ -636,3 +636,31 @@ test('stack.close(): sockets emit close, pending pings reject, no timer left, la
   assert.equal(error.code, 'EBADF');
   close();
 });
+
+// ---- the event guarantee ------------------------------------------------------------------------
+
+test('event ring overflow loses no error: 8 connected sockets, a 2-entry ring, every one hears ECONNREFUSED', async () => {
+  const SOCKETS = 8;
+  const { clock, a, close } = await pair({ limits: { eventRingSize: 2 }, link: { delayMs: 1 } });
+  try {
+    const errors = [];
+    const sockets = [];
+    for (let i = 0; i < SOCKETS; i++) {
+      const s = a.dgram.createSocket('udp4');
+      s.on('error', (error) => errors.push([i, error.code, error.syscall]));
+      await new Promise((resolve) => s.connect(9001 + i, '10.0.0.2', resolve));
+      sockets.push(s);
+    }
+    // Resolve b's MAC first, so that every datagram and every port unreachable travels together.
+    await new Promise((resolve) => sockets[0].send('warm', resolve));
+    await clock.advanceMsAsync(10);
+    errors.length = 0;
+    for (const s of sockets) s.send('to a closed port');
+    await clock.advanceMsAsync(10);
+    assert.ok(a.stats().eventOverflows > 0, 'the ring overflowed');
+    assert.deepEqual(errors.sort((x, y) => x[0] - y[0]), sockets.map((_, i) => [i, 'ECONNREFUSED', 'recvmsg']));
+    for (const s of sockets) s.close();
+  } finally {
+    close();
+  }
+});
