@@ -170,10 +170,10 @@ export class Socket extends Emitter implements SocketOwner {
     } catch (error) {
       return error as Error;
     }
-    const r = session.call(() => session.core.socketBind(handle, value, port));
-    if (r === undefined || r < 0) {
+    const r = session.socketBind(handle, value, port);
+    if (r < 0) {
       session.closeSocket(handle);
-      return r === undefined ? session.goneError('bind') : systemError(r, 'bind', { address, port });
+      return session.failed ?? systemError(r, 'bind', { address, port });
     }
     this.#handle = handle;
     this.#state = 'bound';
@@ -197,7 +197,9 @@ export class Socket extends Emitter implements SocketOwner {
     if (this.#state !== 'bound') throw socketNotRunning();
     this.session.assertUsable('getsockname');
     const slot = this.#handle & 0xffff;
-    if (this.session.callOrThrow(() => this.session.core.socketInfo(slot)) !== this.#handle) throw systemError(-Errno.EBADF, 'getsockname');
+    const handle = this.session.socketInfo(slot);
+    if (this.session.failed) throw this.session.failed;
+    if (handle !== this.#handle) throw systemError(-Errno.EBADF, 'getsockname');
     return this.session.resultView();
   }
 
@@ -219,9 +221,9 @@ export class Socket extends Emitter implements SocketOwner {
     const value = resolveAddress(host, 'connect');
     if (typeof value !== 'number') { this.#connectFailed(value); return; }
     const session = this.session;
-    const r = session.call(() => session.core.socketConnect(this.#handle, value, p));
-    if (r === undefined || r < 0) {
-      this.#connectFailed(r === undefined ? session.goneError('connect') : systemError(r, 'connect', { address: host, port: p }));
+    const r = session.socketConnect(this.#handle, value, p);
+    if (r < 0) {
+      this.#connectFailed(session.failed ?? systemError(r, 'connect', { address: host, port: p }));
       return;
     }
     this.#connectState = 'connected';
@@ -236,7 +238,7 @@ export class Socket extends Emitter implements SocketOwner {
 
   disconnect(): void {
     if (this.#connectState !== 'connected') throw socketNotConnected();
-    this.session.call(() => this.session.core.socketDisconnect(this.#handle));
+    this.session.socketDisconnect(this.#handle);
     this.#connected = null;
     this.#connectState = 'disconnected';
   }
@@ -316,13 +318,36 @@ export class Socket extends Emitter implements SocketOwner {
     return systemError(r, 'send', { address: formatIpv4(address), port });
   }
 
-  /** A send's outcome, asynchronously as Node reports it: to the callback, or 'error' without one. */
+  /**
+   * A send's outcome, asynchronously as Node reports it: to the callback, or 'error' without one.
+   * Outcomes wait in three parallel arrays and one bound flush runs them: no closure per send.
+   */
   #report(callback: SendCallback | undefined, error: Error | null, sent?: number): void {
-    queueMicrotask(() => {
-      if (callback) callback(error, sent);
-      else if (error) this.emit('error', error);
-    });
+    this.#doneCallbacks.push(callback);
+    this.#doneErrors.push(error);
+    this.#doneBytes.push(sent);
+    if (this.#doneCallbacks.length === 1) queueMicrotask(this.#flushReports);
   }
+
+  readonly #doneCallbacks: Array<SendCallback | undefined> = [];
+  readonly #doneErrors: Array<Error | null> = [];
+  readonly #doneBytes: Array<number | undefined> = [];
+  readonly #flushReports = (): void => {
+    const callbacks = this.#doneCallbacks.splice(0);
+    const errors = this.#doneErrors.splice(0);
+    const bytes = this.#doneBytes.splice(0);
+    for (let i = 0; i < callbacks.length; i++) {
+      const callback = callbacks[i];
+      const error = errors[i]!;
+      try {
+        if (callback) callback(error, bytes[i]);
+        else if (error) this.emit('error', error);
+      } catch (thrown) {
+        // As an exception in a Node callback: reported, and the other sends are still told.
+        reportCallbackError(thrown);
+      }
+    }
+  };
 
   /**
    * Sends the waiting datagrams in order. One that finds no room (ENOBUFS) stays first in line
@@ -345,7 +370,7 @@ export class Socket extends Emitter implements SocketOwner {
     const handle = this.#handle;
     const length = bytes.length;
     session.writeIo(bytes);
-    let r = session.call(() => session.core.socketSend(handle, address, port, length)) ?? -Errno.EIO;
+    let r = session.socketSend(handle, address, port, length);
     if (r === -Errno.ENOBUFS) {
       // The transmit queue or the loopback ring is full: let the stack move them on, then retry
       // once. Quietly: a looped datagram lands in its socket's queue (or is dropped and counted
@@ -354,7 +379,7 @@ export class Socket extends Emitter implements SocketOwner {
       session.pollQuietly();
       session.flushTransmit();
       session.writeIo(bytes);
-      r = session.call(() => session.core.socketSend(handle, address, port, length)) ?? -Errno.EIO;
+      r = session.socketSend(handle, address, port, length);
     }
     session.afterSend();
     return r;
@@ -362,8 +387,9 @@ export class Socket extends Emitter implements SocketOwner {
 
   setBroadcast(flag: boolean): void {
     if (this.#state !== 'bound') throw systemError(-Errno.EBADF, 'setBroadcast');
-    const r = this.session.call(() => this.session.core.socketSetOption(this.#handle, SocketOption.Broadcast, flag ? 1 : 0));
-    if (r !== undefined && r < 0) throw systemError(r, 'setBroadcast');
+    const r = this.session.socketSetOption(this.#handle, SocketOption.Broadcast, flag ? 1 : 0);
+    if (this.session.failed) throw this.session.failed;
+    if (r < 0) throw systemError(r, 'setBroadcast');
   }
 
   close(callback?: () => void): this {
@@ -405,14 +431,14 @@ export class Socket extends Emitter implements SocketOwner {
     const session = this.session;
     while (this.#state === 'bound') {
       const handle = this.#handle;
-      const ptr = session.call(() => session.core.socketRecv(handle));
-      if (ptr === undefined || ptr < 0) break;
+      const ptr = session.socketRecv(handle);
+      if (ptr < 0) break;
       const r = session.resultView();
       const from = r.getUint32(layout.RESULT_ADDRESS, true);
       const port = r.getUint32(layout.RESULT_PORT, true);
       const size = r.getUint32(layout.RESULT_LENGTH, true);
       const data = session.copyOut(ptr, size);
-      session.call(() => session.core.socketRecvDone(handle));
+      session.socketRecvDone(handle);
       const rinfo: RemoteInfo = { address: formatIpv4(from), family: 'IPv4', port, size };
       try {
         this.emit('message', data, rinfo);
@@ -423,8 +449,8 @@ export class Socket extends Emitter implements SocketOwner {
     if (this.#state !== 'bound') return;
     // SO_ERROR: read once, cleared by reading.
     const handle = this.#handle;
-    const errno = session.call(() => session.core.socketError(handle));
-    if (errno !== undefined && errno < 0) {
+    const errno = session.socketError(handle);
+    if (errno < 0 && !session.failed) {
       // As Node reports an asynchronous socket error (libuv's receive callback): syscall 'recvmsg'.
       this.emit('error', systemError(errno, 'recvmsg'));
     }

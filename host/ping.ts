@@ -118,7 +118,7 @@ export class Pinger implements SocketOwner {
     const io = session.ioView(waiter.size);
     for (let i = 0; i < waiter.size; i++) io[i] = payloadByte(waiter.seq, i);
     const handle = this.#handle;
-    const r = session.call(() => session.core.socketSend(handle, waiter.address, waiter.seq, waiter.size)) ?? -Errno.EIO;
+    const r = session.socketSend(handle, waiter.address, waiter.seq, waiter.size);
     if (r >= 0) waiter.sentAt = session.clock.now();
     session.afterSend();
     return r;
@@ -168,23 +168,23 @@ export class Pinger implements SocketOwner {
     const session = this.session;
     while (this.#handle !== 0) {
       const handle = this.#handle;
-      const ptr = session.call(() => session.core.socketRecv(handle));
-      if (ptr === undefined || ptr < 0) break;
+      const ptr = session.socketRecv(handle);
+      if (ptr < 0) break;
       const r = session.resultView();
       const from = r.getUint32(layout.RESULT_ADDRESS, true);
       const seq = r.getUint32(layout.RESULT_PORT, true);
       const length = r.getUint32(layout.RESULT_LENGTH, true);
       const waiter = this.#waiters.get(seq);
       const matches = waiter !== undefined && waiter.sentAt >= 0 && waiter.address === from && this.#isEcho(waiter, ptr, length);
-      session.call(() => session.core.socketRecvDone(handle));
+      session.socketRecvDone(handle);
       if (!matches) continue;
       this.#settle(waiter);
       waiter.resolve({ address: formatIpv4(from), seq, bytes: length, rttMs: (session.clock.now() - waiter.sentAt) / MICROS_PER_MS });
     }
     if (this.#handle !== 0) {
       const handle = this.#handle;
-      const errno = session.call(() => session.core.socketError(handle));
-      if (errno !== undefined && errno < 0) {
+      const errno = session.socketError(handle);
+      if (errno < 0 && !session.failed) {
         // An ICMP error quoting one of our requests: fail the oldest request sent.
         for (const waiter of this.#waiters.values()) {
           if (waiter.sentAt < 0) continue;

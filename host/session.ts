@@ -22,6 +22,9 @@ import { Nic } from './nic.js';
 import { KeepAlive } from './keepalive.js';
 import { systemError } from './errors.js';
 
+/** What a socket call returns when the core trapped during it (the session is failed then). */
+export const TRAPPED = -Errno.EIO;
+
 /** Something that owns one core socket (a dgram socket, the pinger's ICMP socket). */
 export interface SocketOwner {
   /** Re-reads the socket's full state from the core (receive queue, pending error, room) and acts. */
@@ -262,7 +265,13 @@ export class Session {
   openSocket(kind: number, syscall: string): number {
     this.assertUsable(syscall);
     this.pollQuietly();
-    const handle = this.callOrThrow(() => this.core.socketOpen(kind));
+    let handle: number;
+    try {
+      handle = this.core.socketOpen(kind);
+    } catch (error) {
+      this.#fail(error);
+      throw this.failed!;
+    }
     if (handle < 0) throw systemError(handle, syscall);
     return handle;
   }
@@ -270,7 +279,75 @@ export class Session {
   /** Closes a core socket and forgets its owner. */
   closeSocket(handle: number): void {
     this.unregister(handle);
-    if (!this.failed) this.call(() => this.core.socketClose(handle));
+    this.#closeInCore(handle);
+  }
+
+  #closeInCore(handle: number): void {
+    if (this.failed) return;
+    try { this.core.socketClose(handle); } catch (error) { this.#fail(error); }
+  }
+
+  // ---- socket calls: the one place that names the core's socket exports ----
+  // Each returns the core's result, or TRAPPED (-EIO) when the call trapped (the session is then
+  // failed; check `failed` to tell the two apart). No closure per call: these run per datagram.
+
+  socketBind(handle: number, address: number, port: number): number {
+    if (this.failed) return TRAPPED;
+    try { return this.core.socketBind(handle, address, port); } catch (error) { return this.#trapped(error); }
+  }
+
+  socketConnect(handle: number, address: number, port: number): number {
+    if (this.failed) return TRAPPED;
+    try { return this.core.socketConnect(handle, address, port); } catch (error) { return this.#trapped(error); }
+  }
+
+  socketDisconnect(handle: number): number {
+    if (this.failed) return TRAPPED;
+    try { return this.core.socketDisconnect(handle); } catch (error) { return this.#trapped(error); }
+  }
+
+  /** Sends `length` bytes already written to the I/O area. */
+  socketSend(handle: number, address: number, port: number, length: number): number {
+    if (this.failed) return TRAPPED;
+    try { return this.core.socketSend(handle, address, port, length); } catch (error) { return this.#trapped(error); }
+  }
+
+  /** The oldest queued datagram's payload address (result block: source, port, length) or -errno. */
+  socketRecv(handle: number): number {
+    if (this.failed) return TRAPPED;
+    try { return this.core.socketRecv(handle); } catch (error) { return this.#trapped(error); }
+  }
+
+  socketRecvDone(handle: number): number {
+    if (this.failed) return TRAPPED;
+    try { return this.core.socketRecvDone(handle); } catch (error) { return this.#trapped(error); }
+  }
+
+  /** The pending error (negative errno), cleared by reading; 0 when none. */
+  socketError(handle: number): number {
+    if (this.failed) return TRAPPED;
+    try { return this.core.socketError(handle); } catch (error) { return this.#trapped(error); }
+  }
+
+  socketSetOption(handle: number, option: number, value: number): number {
+    if (this.failed) return TRAPPED;
+    try { return this.core.socketSetOption(handle, option, value); } catch (error) { return this.#trapped(error); }
+  }
+
+  /** Describes slot `index` in the result block: its handle, or 0 when free (or trapped). */
+  socketInfo(index: number): number {
+    if (this.failed) return 0;
+    try { return this.core.socketInfo(index); } catch (error) { this.#trapped(error); return 0; }
+  }
+
+  socketCapacity(): number {
+    if (this.failed) return 0;
+    try { return this.core.socketCapacity(); } catch (error) { this.#trapped(error); return 0; }
+  }
+
+  #trapped(error: unknown): number {
+    this.#fail(error);
+    return TRAPPED;
   }
 
   // ---- calls into the core ----
@@ -330,11 +407,12 @@ export class Session {
     this.closed = true;
     this.#clearTimer();
     if (!this.failed) {
-      for (const handle of this.#owners.keys()) this.call(() => this.core.socketClose(handle));
-      const slots = this.call(() => this.core.socketCapacity()) ?? 0;
+      for (const handle of this.#owners.keys()) this.#closeInCore(handle);
+      // And any socket no owner holds any more (none should be left; this makes sure).
+      const slots = this.socketCapacity();
       for (let i = 0; i < slots; i++) {
-        const handle = this.call(() => this.core.socketInfo(i));
-        if (handle) this.call(() => this.core.socketClose(handle));
+        const handle = this.socketInfo(i);
+        if (handle !== 0) this.#closeInCore(handle);
       }
     }
     this.#goodbye(new ErrnoError(-Errno.EBADF, 'close', '(stack closed)'));

@@ -351,10 +351,10 @@ export class Stack implements LinkEndpoint {
   report(): StackReport {
     const session = this.session;
     const sockets: SocketReport[] = [];
-    const slots = session.failed ? 0 : this.core.socketCapacity();
+    const slots = session.socketCapacity();
     const now = this.clock.now();
     for (let i = 0; i < slots; i++) {
-      if (session.call(() => this.core.socketInfo(i)) === 0) continue;
+      if (session.socketInfo(i) === 0) continue;
       const r = session.resultView();
       const kind = r.getUint32(layout.INFO_KIND, true);
       const state = r.getUint32(layout.INFO_STATE, true);
