@@ -26,8 +26,23 @@ export interface Clock {
   unref?(handle: TimerHandle): void;
 }
 
+import { invalidArgType, outOfRange } from './errors.js';
+
+/**
+ * The largest time (and duration) a clock accepts: 2^53 microseconds (about 285 years). Beyond it
+ * doubles no longer hold every whole microsecond, so now + delay could round back to now and a
+ * timer re-arm at the same instant forever.
+ */
+export const MAX_CLOCK_MICROS = 2 ** 53;
+
 function checkTime(at: number, what: string): void {
-  if (typeof at !== 'number' || Number.isNaN(at)) throw new TypeError(`${what} must be a number, got ${String(at)}`);
+  if (typeof at !== 'number' || Number.isNaN(at)) throw invalidArgType(what, 'of type number', at);
+}
+
+/** A clock reading or a step: finite, not negative, at most MAX_CLOCK_MICROS (ERR_OUT_OF_RANGE). */
+function checkMicros(value: number, what: string): void {
+  if (typeof value !== 'number') throw invalidArgType(what, 'of type number', value);
+  if (!(value >= 0 && value <= MAX_CLOCK_MICROS)) throw outOfRange(what, `>= 0 and <= 2^53 microseconds`, value);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -175,7 +190,7 @@ export class VirtualClock implements Clock {
   private busy = false;
 
   constructor(startMicros = 0) {
-    checkTime(startMicros, 'startMicros');
+    checkMicros(startMicros, 'startMicros');
     this.time = startMicros;
   }
 
@@ -212,12 +227,12 @@ export class VirtualClock implements Clock {
 
   /** Moves time forward by `micros`, firing every timer due by then. */
   advance(micros: number): void {
-    this.checkDelta(micros);
+    this.checkDelta(micros, 'micros');
     this.advanceTo(this.time + micros);
   }
 
   advanceMs(ms: number): void {
-    this.checkDelta(ms);
+    this.checkDelta(typeof ms === 'number' ? ms * 1000 : ms, 'ms * 1000');
     this.advanceTo(this.time + ms * 1000);
   }
 
@@ -240,8 +255,8 @@ export class VirtualClock implements Clock {
    * start + limitMicros).
    */
   runUntilIdle(limitMicros: number): boolean {
-    this.checkDelta(limitMicros);
-    const end = this.time + limitMicros;
+    this.checkDelta(limitMicros, 'limitMicros');
+    const end = Math.min(this.time + limitMicros, MAX_CLOCK_MICROS);
     this.enter();
     try {
       while (this.heap.length > 0 && this.heap[0]!.at <= end) this.fireNext();
@@ -255,12 +270,12 @@ export class VirtualClock implements Clock {
 
   /** Like advance, draining microtasks before and after every timer. */
   async advanceAsync(micros: number): Promise<void> {
-    this.checkDelta(micros);
+    this.checkDelta(micros, 'micros');
     await this.advanceToAsync(this.time + micros);
   }
 
   async advanceMsAsync(ms: number): Promise<void> {
-    this.checkDelta(ms);
+    this.checkDelta(typeof ms === 'number' ? ms * 1000 : ms, 'ms * 1000');
     await this.advanceToAsync(this.time + ms * 1000);
   }
 
@@ -281,8 +296,8 @@ export class VirtualClock implements Clock {
 
   /** Like runUntilIdle, draining microtasks before and after every timer. */
   async runUntilIdleAsync(limitMicros: number): Promise<boolean> {
-    this.checkDelta(limitMicros);
-    const end = this.time + limitMicros;
+    this.checkDelta(limitMicros, 'limitMicros');
+    const end = Math.min(this.time + limitMicros, MAX_CLOCK_MICROS);
     this.enter();
     try {
       await macrotask();
@@ -308,14 +323,14 @@ export class VirtualClock implements Clock {
     this.busy = true;
   }
 
-  private checkDelta(d: number): void {
-    checkTime(d, 'duration');
-    if (d < 0) throw new RangeError(`VirtualClock cannot go back in time (duration ${d})`);
+  private checkDelta(d: number, what: string): void {
+    checkMicros(d, what);
   }
 
+  /** The time to move to: not in the past (the clock never goes back), not beyond 2^53 us. */
   private checkTarget(at: number): void {
-    checkTime(at, 'atMicros');
-    if (at < this.time) throw new RangeError(`VirtualClock cannot go back in time (to ${at}, now ${this.time})`);
+    checkMicros(at, 'atMicros');
+    if (at < this.time) throw outOfRange('atMicros', `>= now (${this.time}): a VirtualClock cannot go back in time`, at);
   }
 
   private fireNext(): void {

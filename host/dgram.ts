@@ -1,11 +1,18 @@
 // Node's dgram API over a wasmnet stack: `stack.dgram.createSocket('udp4')` returns a Socket with
 // Node's shape (bind, send, connect, close, address, setBroadcast, 'message' with rinfo, 'listening',
-// 'close', 'error'), so code written for node:dgram runs unchanged on top of a userspace stack.
+// 'connect', 'close', 'error'), so code written for node:dgram runs unchanged on top of a userspace
+// stack. Argument checks follow Node's lib/dgram.js order and codes (tests/host/dgram-node.test.mjs
+// runs the same cases against both).
 
-import { ErrnoError, Errno, layout, SocketOption } from '../bindings/index.js';
+import { Errno, layout, SocketOption } from '../bindings/index.js';
 import { parseIpv4, formatIpv4 } from './address.js';
 import { Emitter } from './emitter.js';
-import type { Stack, SocketOwner } from './stack.js';
+import type { Session, SocketOwner } from './session.js';
+import { reportCallbackError } from './devices/endpoint.js';
+import {
+  systemError, invalidArgType, badPort, rangeError, typeError,
+  socketNotRunning, socketIsConnected, socketNotConnected, socketAlreadyBound,
+} from './errors.js';
 
 export interface RemoteInfo {
   address: string;
@@ -25,121 +32,154 @@ export interface SocketOptions {
 }
 
 type SendCallback = (error: Error | null, bytes?: number) => void;
-type Message = string | Uint8Array | DataView | ReadonlyArray<string | Uint8Array | DataView>;
+type Chunk = string | ArrayBufferView;
+type Message = Chunk | ReadonlyArray<Chunk>;
 
 /** Datagrams one socket may have waiting for room before sends fail with ENOBUFS. */
 const MAX_BLOCKED_SENDS = 1024;
 
-interface BlockedSend {
-  bytes: Uint8Array;
-  address: number;
-  port: number;
-  report(error: Error | null, sent?: number): void;
-}
-
 const LOCALHOST = '127.0.0.1';
 const ANY = '0.0.0.0';
 const MAX_PORT = 0xffff;
+const MESSAGE_TYPES = 'of type string or an instance of Buffer, TypedArray, or DataView';
 
-class NodeStyleError extends Error {
-  constructor(readonly code: string, message: string) {
-    super(message);
-  }
+/** A datagram waiting for room (its first attempt got ENOBUFS), with where it goes. */
+class BlockedSend {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly address: number,
+    readonly port: number,
+    readonly callback: SendCallback | undefined,
+  ) {}
 }
 
-function toBytes(message: Message): Uint8Array {
-  const one = (m: string | Uint8Array | DataView): Uint8Array =>
-    typeof m === 'string' ? new TextEncoder().encode(m)
-      : m instanceof Uint8Array ? m
-      : new Uint8Array(m.buffer, m.byteOffset, m.byteLength);
-  if (typeof message === 'string' || message instanceof Uint8Array || message instanceof DataView) return one(message);
+const encoder = new TextEncoder();
+
+/** One chunk as bytes, without copying a view's data; undefined when it is no chunk at all. */
+function chunkBytes(chunk: unknown): Uint8Array | undefined {
+  if (typeof chunk === 'string') return encoder.encode(chunk);
+  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  return undefined;
+}
+
+/** Node's sliceBuffer: `offset` and `length` count bytes of the view (or of the UTF-8 string). */
+function sliceMessage(message: unknown, offset: unknown, length: unknown): Uint8Array {
+  const bytes = Array.isArray(message) ? undefined : chunkBytes(message);
+  if (!bytes) throw invalidArgType('buffer', MESSAGE_TYPES, message);
+  const start = Number(offset) >>> 0;
+  const count = Number(length) >>> 0;
+  if (start > bytes.byteLength) throw rangeError('ERR_BUFFER_OUT_OF_BOUNDS', '"offset" is outside of buffer bounds');
+  if (start + count > bytes.byteLength) throw rangeError('ERR_BUFFER_OUT_OF_BOUNDS', '"length" is outside of buffer bounds');
+  return bytes.subarray(start, start + count);
+}
+
+/** The whole message as one byte view (an array of chunks is joined, every chunk checked first). */
+function messageBytes(message: unknown): Uint8Array {
   if (!Array.isArray(message)) {
-    throw new NodeStyleError('ERR_INVALID_ARG_TYPE', 'The "msg" argument must be a string, Buffer, TypedArray, DataView or an array of them');
+    const bytes = chunkBytes(message);
+    if (!bytes) throw invalidArgType('buffer', MESSAGE_TYPES, message);
+    return bytes;
   }
-  const parts = message.map(one);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (const chunk of message) {
+    const bytes = chunkBytes(chunk);
+    if (!bytes) throw invalidArgType('buffer list arguments', MESSAGE_TYPES, message);
+    parts.push(bytes);
+    total += bytes.byteLength;
+  }
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(total);
   let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
+  for (const p of parts) { out.set(p, at); at += p.byteLength; }
   return out;
 }
 
-function checkPort(port: unknown, allowZero: boolean): number {
-  const n = typeof port === 'string' && /^[0-9]+$/.test(port) ? Number(port) : port;
+/** Node's validatePort: an integer (or a string of digits) from 0 (when allowed) to 65535. */
+function checkPort(port: unknown, allowZero: boolean, name = 'Port'): number {
+  const n = typeof port === 'string' && port.trim() !== '' ? Number(port) : port;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < (allowZero ? 0 : 1) || n > MAX_PORT) {
-    throw new NodeStyleError('ERR_SOCKET_BAD_PORT', `Port should be > ${allowZero ? '=' : ''} 0 and < 65536. Received ${String(port)}.`);
+    throw badPort(name, port, allowZero);
   }
   return n;
 }
 
-function checkAddress(address: string, syscall: string): number {
+function checkAddressType(address: unknown): void {
+  if (address !== undefined && address !== null && typeof address !== 'string') {
+    throw invalidArgType('address', 'of type string', address);
+  }
+}
+
+/** An address as the core's u32; names other than localhost are not resolved yet (EINVAL). */
+function resolveAddress(address: string, syscall: string): number | Error {
   const value = parseIpv4(address === 'localhost' ? LOCALHOST : address);
-  if (value === undefined) throw new ErrnoError(-Errno.EINVAL, syscall, `${address} is not an IPv4 address (names are not resolved yet)`);
+  if (value === undefined) return systemError(-Errno.EINVAL, syscall, { address, detail: '(not an IPv4 address; names are not resolved yet)' });
   return value;
 }
+
+type ConnectState = 'disconnected' | 'connecting' | 'connected';
 
 export class Socket extends Emitter implements SocketOwner {
   #handle = 0;
   #state: 'new' | 'bound' | 'closed' = 'new';
   /** Datagrams waiting for room in the stack (first one got ENOBUFS), oldest first. */
   #blocked: BlockedSend[] = [];
+  #connectState: ConnectState = 'disconnected';
   #connected: AddressInfo | null = null;
   #refed = true;
   #holdsRef = false;
 
-  constructor(readonly stack: Stack) {
+  /** @internal */
+  constructor(private readonly session: Session) {
     super();
   }
 
   /** bind([port][, address][, callback]) or bind(options[, callback]); port 0 or none: ephemeral. */
   bind(...args: unknown[]): this {
+    if (this.#state === 'closed') throw socketNotRunning();
+    if (this.#state !== 'new') throw socketAlreadyBound();
     let callback: (() => void) | undefined;
     if (typeof args[args.length - 1] === 'function') callback = args.pop() as () => void;
     let port: unknown = 0;
-    let address = ANY;
+    let address: unknown = ANY;
     if (typeof args[0] === 'object' && args[0] !== null) {
-      const o = args[0] as { port?: unknown; address?: string };
+      const o = args[0] as { port?: unknown; address?: unknown };
       port = o.port ?? 0;
-      address = o.address ?? ANY;
+      address = o.address || ANY;
     } else {
       port = args[0] ?? 0;
-      if (typeof args[1] === 'string') address = args[1];
+      if (typeof args[1] === 'string' && args[1] !== '') address = args[1];
     }
-    if (this.#state !== 'new') throw new NodeStyleError('ERR_SOCKET_ALREADY_BOUND', 'Socket is already bound');
+    checkAddressType(address);
     const p = checkPort(port, true);
     if (callback) this.once('listening', callback);
-    this.#bindNow(address, p, (error) => {
-      if (error) this.emit('error', error);
-      else this.emit('listening');
-    });
+    const error = this.#bindNow(address as string, p);
+    queueMicrotask(() => (error ? this.emit('error', error) : this.emit('listening')));
     return this;
   }
 
-  /** Opens and binds the core socket; reports asynchronously, as Node does. */
-  #bindNow(address: string, port: number, done: (error: Error | null) => void): boolean {
-    const stack = this.stack;
-    let error: Error | null = null;
+  /** Opens and binds the core socket; returns the error (reported asynchronously by the caller). */
+  #bindNow(address: string, port: number): Error | null {
+    const session = this.session;
+    if (session.closed || session.failed) return session.goneError('bind');
+    const value = resolveAddress(address, 'bind');
+    if (typeof value !== 'number') return value;
+    let handle: number;
     try {
-      stack.assertUsable('bind');
-      const value = checkAddress(address, 'bind');
-      stack.pollQuietly();
-      const handle = stack.call(() => stack.core.socketOpen(layout.SOCKET_KIND_UDP, stack.clock.now()));
-      if (handle === undefined) throw stack.failed!;
-      if (handle < 0) throw new ErrnoError(handle, 'bind');
-      const r = stack.call(() => stack.core.socketBind(handle, value, port));
-      if (r === undefined || r < 0) {
-        stack.call(() => stack.core.socketClose(handle));
-        if (r === undefined) throw stack.failed!;
-        throw new ErrnoError(r, 'bind', `${address}:${port}`);
-      }
-      this.#handle = handle;
-      this.#state = 'bound';
-      stack.register(handle, this);
-      this.#updateRef();
-    } catch (e) {
-      error = e as Error;
+      handle = session.openSocket(layout.SOCKET_KIND_UDP, 'bind');
+    } catch (error) {
+      return error as Error;
     }
-    queueMicrotask(() => done(error));
-    return error === null;
+    const r = session.socketBind(handle, value, port);
+    if (r < 0) {
+      session.closeSocket(handle);
+      return session.failed ?? systemError(r, 'bind', { address, port });
+    }
+    this.#handle = handle;
+    this.#state = 'bound';
+    session.register(handle, this);
+    this.#updateRef();
+    return null;
   }
 
   /** The bound address; throws ERR_SOCKET_DGRAM_NOT_RUNNING before bind. */
@@ -149,152 +189,212 @@ export class Socket extends Emitter implements SocketOwner {
   }
 
   remoteAddress(): AddressInfo {
-    if (!this.#connected) throw new NodeStyleError('ERR_SOCKET_DGRAM_NOT_CONNECTED', 'Not connected');
+    if (!this.#connected) throw socketNotConnected();
     return { ...this.#connected };
   }
 
   #info(): DataView {
-    if (this.#state !== 'bound') throw new NodeStyleError('ERR_SOCKET_DGRAM_NOT_RUNNING', 'Not running');
-    this.stack.assertUsable('address');
-    if (this.stack.core.socketDescribe(this.#handle) < 0) throw new ErrnoError(-Errno.EBADF, 'address');
-    return this.stack.resultView();
+    if (this.#state !== 'bound') throw socketNotRunning();
+    this.session.assertUsable('getsockname');
+    const r = this.session.socketDescribe(this.#handle);
+    if (this.session.failed) throw this.session.failed;
+    if (r < 0) throw systemError(-Errno.EBADF, 'getsockname');
+    return this.session.resultView();
   }
 
   /** connect(port[, address][, callback]): fixes the peer; only its datagrams are received. */
-  connect(port: unknown, address?: string | (() => void), callback?: () => void): void {
-    if (typeof address === 'function') { callback = address; address = undefined; }
+  connect(port: unknown, address?: unknown, callback?: () => void): void {
     const p = checkPort(port, false);
-    const host = address ?? LOCALHOST;
-    if (this.#connected) throw new NodeStyleError('ERR_SOCKET_DGRAM_IS_CONNECTED', 'Already connected');
+    if (typeof address === 'function') { callback = address as () => void; address = undefined; }
+    checkAddressType(address);
+    if (this.#connectState !== 'disconnected') throw socketIsConnected();
+    if (this.#state === 'closed') throw socketNotRunning();
+    const host = (address as string | undefined) || LOCALHOST;
     if (callback) this.once('connect', callback);
-    const go = () => {
-      try {
-        const value = checkAddress(host, 'connect');
-        const r = this.stack.call(() => this.stack.core.socketConnect(this.#handle, value, p));
-        if (r === undefined) throw this.stack.failed!;
-        if (r < 0) throw new ErrnoError(r, 'connect');
-        this.#connected = { address: formatIpv4(value), family: 'IPv4', port: p };
-        queueMicrotask(() => this.emit('connect'));
-      } catch (error) {
-        queueMicrotask(() => this.emit('error', error));
-      }
-    };
-    if (this.#state === 'new') this.#bindNow(ANY, 0, (error) => (error ? this.emit('error', error) : go()));
-    else go();
+    this.#connectState = 'connecting';
+    if (this.#state === 'new') {
+      const error = this.#bindNow(ANY, 0);
+      if (error) { this.#connectFailed(error); return; }
+      queueMicrotask(() => this.emit('listening'));
+    }
+    const value = resolveAddress(host, 'connect');
+    if (typeof value !== 'number') { this.#connectFailed(value); return; }
+    const session = this.session;
+    const r = session.socketConnect(this.#handle, value, p);
+    if (r < 0) {
+      this.#connectFailed(session.failed ?? systemError(r, 'connect', { address: host, port: p }));
+      return;
+    }
+    this.#connectState = 'connected';
+    this.#connected = { address: formatIpv4(value), family: 'IPv4', port: p };
+    queueMicrotask(() => this.emit('connect'));
+  }
+
+  #connectFailed(error: Error): void {
+    this.#connectState = 'disconnected';
+    queueMicrotask(() => this.emit('error', error));
   }
 
   disconnect(): void {
-    if (!this.#connected) throw new NodeStyleError('ERR_SOCKET_DGRAM_NOT_CONNECTED', 'Not connected');
-    this.stack.call(() => this.stack.core.socketDisconnect(this.#handle));
+    if (this.#connectState !== 'connected') throw socketNotConnected();
+    this.session.socketDisconnect(this.#handle);
     this.#connected = null;
+    this.#connectState = 'disconnected';
   }
 
   /**
    * send(msg[, offset, length][, port][, address][, callback]). An unbound socket is bound to an
    * ephemeral port first. Errors go to the callback, or to 'error' without one.
    */
-  send(message: Message, ...args: unknown[]): void {
-    let callback: SendCallback | undefined;
-    if (typeof args[args.length - 1] === 'function') callback = args.pop() as SendCallback;
-    let bytes = toBytes(message);
-    if (typeof args[0] === 'number' && typeof args[1] === 'number' && args.length >= 2 &&
-        (args.length > 2 || this.#connected)) {
-      const offset = args.shift() as number;
-      const length = args.shift() as number;
-      if (offset < 0 || length < 0 || offset + length > bytes.length) {
-        throw new NodeStyleError('ERR_OUT_OF_RANGE', `offset ${offset} and length ${length} are outside the message`);
+  send(message: Message, ...rest: unknown[]): void {
+    let [offset, length, port, address, callback] = rest as [unknown, unknown, unknown, unknown, unknown];
+    let bytes: Uint8Array | undefined;
+    const connected = this.#connectState === 'connected';
+    // Node's argument shuffle (lib/dgram.js Socket.prototype.send), in its order.
+    if (!connected) {
+      if (address || (port && typeof port !== 'function')) {
+        bytes = sliceMessage(message, offset, length);
+      } else {
+        callback = port;
+        port = offset;
+        address = length;
       }
-      bytes = bytes.subarray(offset, offset + length);
-    }
-    let port = 0;
-    let address = 0;
-    if (this.#connected) {
-      if (args[0] !== undefined && args[0] !== null) throw new NodeStyleError('ERR_SOCKET_DGRAM_IS_CONNECTED', 'Already connected');
     } else {
-      port = checkPort(args[0], false);
-      address = checkAddress(typeof args[1] === 'string' ? args[1] : LOCALHOST, 'send');
+      if (typeof length === 'number') {
+        bytes = sliceMessage(message, offset, length);
+        if (typeof port === 'function') { callback = port; port = null; }
+      } else {
+        callback = offset;
+      }
+      if (port || address) throw socketIsConnected();
     }
-    if (this.#state === 'closed') throw new NodeStyleError('ERR_SOCKET_DGRAM_NOT_RUNNING', 'Not running');
-    const report = (error: Error | null, sent?: number) => queueMicrotask(() => {
-      if (callback) callback(error, sent);
-      else if (error) this.emit('error', error);
-    });
+    bytes ??= messageBytes(message);
+    const p = connected ? 0 : checkPort(port, false);
+    if (typeof callback !== 'function') callback = undefined;
+    if (typeof address === 'function') {
+      callback = address;
+      address = undefined;
+    } else {
+      checkAddressType(address);
+    }
+    if (this.#state === 'closed') throw socketNotRunning();
+    const done = callback as SendCallback | undefined;
+    const host = connected ? this.#connected!.address : ((address as string | undefined) || LOCALHOST);
+
     if (this.#state === 'new') {
-      if (!this.#bindNow(ANY, 0, (error) => { if (!error) this.emit('listening'); })) {
-        report(new ErrnoError(-Errno.EMFILE, 'send'));
+      const error = this.#bindNow(ANY, 0);
+      if (error) {
+        // The implicit bind's own error (EBADF on a closed stack, EMFILE, EADDRINUSE), as the send's.
+        this.#report(done, systemErrorLike(error, 'send', host, p));
         return;
       }
+      queueMicrotask(() => this.emit('listening'));
+    }
+    let value = 0;
+    if (!connected) {
+      const resolved = resolveAddress(host, 'send');
+      if (typeof resolved !== 'number') { this.#report(done, resolved); return; }
+      value = resolved;
     }
     if (this.#blocked.length === 0) {
-      const r = this.#sendNow(bytes, address, port);
-      if (r !== -Errno.ENOBUFS || this.stack.failed) {
-        if (r < 0) report(new ErrnoError(r, 'send', address ? `${formatIpv4(address)}:${port}` : undefined));
-        else report(null, r);
+      const r = this.#sendNow(bytes, value, p);
+      if (r !== -Errno.ENOBUFS || this.session.failed) {
+        this.#report(done, r < 0 ? this.#sendError(r, value, p) : null, r);
         return;
       }
     }
     // No room now (or others already wait): keep a copy in line until the core says there is.
     if (this.#blocked.length >= MAX_BLOCKED_SENDS) {
-      report(new ErrnoError(-Errno.ENOBUFS, 'send', '(too many datagrams waiting for room)'));
+      this.#report(done, systemError(-Errno.ENOBUFS, 'send', { address: host, port: p, detail: '(too many datagrams waiting for room)' }));
       return;
     }
-    this.#blocked.push({ bytes: Uint8Array.from(bytes), address, port, report });
+    this.#blocked.push(new BlockedSend(Uint8Array.from(bytes), value, p, done));
+  }
+
+  #sendError(r: number, address: number, port: number): Error {
+    if (this.session.failed) return this.session.failed;
+    if (address === 0 && this.#connected) return systemError(r, 'send', { address: this.#connected.address, port: this.#connected.port });
+    return systemError(r, 'send', { address: formatIpv4(address), port });
   }
 
   /**
+   * A send's outcome, asynchronously as Node reports it: to the callback, or 'error' without one.
+   * Outcomes wait in three parallel arrays and one bound flush runs them: no closure per send.
+   */
+  #report(callback: SendCallback | undefined, error: Error | null, sent?: number): void {
+    this.#doneCallbacks.push(callback);
+    this.#doneErrors.push(error);
+    this.#doneBytes.push(sent);
+    if (this.#doneCallbacks.length === 1) queueMicrotask(this.#flushReports);
+  }
+
+  readonly #doneCallbacks: Array<SendCallback | undefined> = [];
+  readonly #doneErrors: Array<Error | null> = [];
+  readonly #doneBytes: Array<number | undefined> = [];
+  readonly #flushReports = (): void => {
+    const callbacks = this.#doneCallbacks.splice(0);
+    const errors = this.#doneErrors.splice(0);
+    const bytes = this.#doneBytes.splice(0);
+    for (let i = 0; i < callbacks.length; i++) {
+      const callback = callbacks[i];
+      const error = errors[i]!;
+      try {
+        if (callback) callback(error, bytes[i]);
+        else if (error) this.emit('error', error);
+      } catch (thrown) {
+        // As an exception in a Node callback: reported, and the other sends are still told.
+        reportCallbackError(thrown);
+      }
+    }
+  };
+
+  /**
    * Sends the waiting datagrams in order. One that finds no room (ENOBUFS) stays first in line
-   * until the core's writable event says there is room again, so datagrams are never reordered.
+   * until the core says there is room again, so datagrams are never reordered.
    */
   #sendBlocked(): void {
     while (this.#blocked.length > 0 && this.#state === 'bound') {
       const next = this.#blocked[0]!;
       const r = this.#sendNow(next.bytes, next.address, next.port);
-      if (r === -Errno.ENOBUFS && !this.stack.failed) return;
+      if (r === -Errno.ENOBUFS && !this.session.failed) return;
       this.#blocked.shift();
-      if (r < 0) {
-        next.report(new ErrnoError(r, 'send', next.address ? `${formatIpv4(next.address)}:${next.port}` : undefined));
-      } else {
-        next.report(null, r);
-      }
+      this.#report(next.callback, r < 0 ? this.#sendError(r, next.address, next.port) : null, r);
     }
   }
 
   #sendNow(bytes: Uint8Array, address: number, port: number): number {
-    const stack = this.stack;
-    if (stack.failed) return -Errno.EIO;
-    if (bytes.length > stack.ioBytes) return -Errno.EMSGSIZE;
-    const attempt = () => {
-      stack.ioView(bytes.length).set(bytes);
-      return stack.call(() => stack.core.socketSend(this.#handle, address, port, bytes.length, stack.clock.now())) ?? -Errno.EIO;
-    };
-    let r = attempt();
+    const session = this.session;
+    if (session.failed) return -Errno.EIO;
+    if (bytes.length > session.ioBytes) return -Errno.EMSGSIZE;
+    const handle = this.#handle;
+    const length = bytes.length;
+    session.writeIo(bytes);
+    let r = session.socketSend(handle, address, port, length);
     if (r === -Errno.ENOBUFS) {
       // The transmit queue or the loopback ring is full: let the stack move them on, then retry
       // once. Quietly: a looped datagram lands in its socket's queue (or is dropped and counted
       // there, as Linux does on a full receive buffer), never in a 'message' inside this send.
-      stack.flushTransmit();
-      stack.pollQuietly();
-      stack.flushTransmit();
-      r = attempt();
+      session.flushTransmit();
+      session.pollQuietly();
+      session.flushTransmit();
+      session.writeIo(bytes);
+      r = session.socketSend(handle, address, port, length);
     }
-    stack.flushTransmit();
-    stack.requestPoll();
+    session.afterSend();
     return r;
   }
 
   setBroadcast(flag: boolean): void {
-    if (this.#state !== 'bound') throw new ErrnoError(-Errno.EBADF, 'setBroadcast');
-    const r = this.stack.call(() => this.stack.core.socketSetOption(this.#handle, SocketOption.Broadcast, flag ? 1 : 0));
-    if (r !== undefined && r < 0) throw new ErrnoError(r, 'setBroadcast');
+    if (this.#state !== 'bound') throw systemError(-Errno.EBADF, 'setBroadcast');
+    const r = this.session.socketSetOption(this.#handle, SocketOption.Broadcast, flag ? 1 : 0);
+    if (this.session.failed) throw this.session.failed;
+    if (r < 0) throw systemError(r, 'setBroadcast');
   }
 
   close(callback?: () => void): this {
-    if (this.#state === 'closed') throw new NodeStyleError('ERR_SOCKET_DGRAM_NOT_RUNNING', 'Not running');
+    if (this.#state === 'closed') throw socketNotRunning();
     if (callback) this.once('close', callback);
-    if (this.#handle !== 0) {
-      this.stack.call(() => this.stack.core.socketClose(this.#handle));
-      this.stack.unregister(this.#handle);
-    }
+    if (this.#handle !== 0) this.session.closeSocket(this.#handle);
     this.#state = 'closed';
     this.#updateRef();
     this.#failBlocked();
@@ -303,7 +403,9 @@ export class Socket extends Emitter implements SocketOwner {
   }
 
   #failBlocked(): void {
-    for (const waiting of this.#blocked.splice(0)) waiting.report(new ErrnoError(-Errno.EBADF, 'send', '(socket closed)'));
+    for (const waiting of this.#blocked.splice(0)) {
+      this.#report(waiting.callback, systemError(-Errno.EBADF, 'send', { detail: '(socket closed)' }));
+    }
   }
 
   ref(): this { this.#refed = true; this.#updateRef(); return this; }
@@ -311,46 +413,59 @@ export class Socket extends Emitter implements SocketOwner {
 
   #updateRef(): void {
     const want = this.#refed && this.#state === 'bound';
-    if (want && !this.#holdsRef) this.stack.keepAlive.acquire();
-    if (!want && this.#holdsRef) this.stack.keepAlive.release();
+    if (want && !this.#holdsRef) this.session.keepAlive.acquire();
+    if (!want && this.#holdsRef) this.session.keepAlive.release();
     this.#holdsRef = want;
   }
 
   // ---- SocketOwner ----
 
-  onReadable(): void {
-    const stack = this.stack;
+  /**
+   * Re-reads everything from the core: every queued datagram ('message'), the pending error
+   * ('error'), and room for datagrams waiting in line. A listener that throws is reported the way
+   * Node reports an exception in a listener, and delivery goes on (fault 2).
+   * @internal
+   */
+  check(): void {
+    const session = this.session;
     while (this.#state === 'bound') {
-      const ptr = stack.call(() => stack.core.socketRecv(this.#handle));
-      if (ptr === undefined || ptr < 0) return;
-      const r = stack.resultView();
-      const address = formatIpv4(r.getUint32(layout.RESULT_ADDRESS, true));
+      const handle = this.#handle;
+      const ptr = session.socketRecv(handle);
+      if (ptr < 0) break;
+      const r = session.resultView();
+      const from = r.getUint32(layout.RESULT_ADDRESS, true);
       const port = r.getUint32(layout.RESULT_PORT, true);
       const size = r.getUint32(layout.RESULT_LENGTH, true);
-      const data = stack.copyOut(ptr, size);
-      stack.call(() => stack.core.socketRecvDone(this.#handle));
-      this.emit('message', data, { address, family: 'IPv4', port, size } satisfies RemoteInfo);
+      const data = session.copyOut(ptr, size);
+      session.socketRecvDone(handle);
+      const rinfo: RemoteInfo = { address: formatIpv4(from), family: 'IPv4', port, size };
+      try {
+        this.emit('message', data, rinfo);
+      } catch (error) {
+        reportCallbackError(error);
+      }
     }
+    if (this.#state !== 'bound') return;
+    // SO_ERROR: read once, cleared by reading.
+    const handle = this.#handle;
+    const errno = session.socketError(handle);
+    if (errno < 0 && !session.failed) {
+      // As Node reports an asynchronous socket error (libuv's receive callback): syscall 'recvmsg'.
+      this.emit('error', systemError(errno, 'recvmsg'));
+    }
+    if (this.#blocked.length > 0) this.#sendBlocked();
   }
 
-  onWritable(): void {
-    this.#sendBlocked();
-  }
-
-  onError(errno: number): void {
-    // Reported here, so clear the core's pending copy (SO_ERROR is read once).
-    this.stack.call(() => this.stack.core.socketError(this.#handle));
-    this.emit('error', new ErrnoError(errno, 'recvmsg'));
-  }
-
+  /** @internal */
   onStackGone(error: Error): void {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
+    this.#handle = 0;
     this.#updateRef();
     this.#failBlocked();
     // A trap is an error worth hearing about; stack.close() is a deliberate close, like close().
     // Both asynchronously, as socket.close() does.
-    const failed = this.stack.failed !== null;
+    const failed = this.session.failed !== null;
     queueMicrotask(() => {
       if (failed && this.listenerCount('error') > 0) this.emit('error', error);
       this.emit('close');
@@ -358,16 +473,24 @@ export class Socket extends Emitter implements SocketOwner {
   }
 }
 
+/** An implicit bind's error as the send's: same code, syscall 'send', where it was going. */
+function systemErrorLike(error: Error, syscall: string, address: string, port: number): Error {
+  const errno = (error as { errno?: unknown }).errno;
+  if (typeof errno !== 'number') return error;
+  return systemError(errno, syscall, { address, port });
+}
+
 /** `stack.dgram`: Node's dgram module shape for this stack. */
 export class DgramApi {
-  constructor(readonly stack: Stack) {}
+  /** @internal */
+  constructor(private readonly session: Session) {}
 
   createSocket(type: 'udp4' | SocketOptions, listener?: (message: Uint8Array, rinfo: RemoteInfo) => void): Socket {
     const t = typeof type === 'string' ? type : type?.type;
     if (t !== 'udp4') {
-      throw new NodeStyleError('ERR_SOCKET_BAD_TYPE', 'Bad socket type specified. Valid types are: udp4 (udp6 is not supported yet)');
+      throw typeError('ERR_SOCKET_BAD_TYPE', 'Bad socket type specified. Valid types are: udp4 (udp6 is not supported yet)');
     }
-    const socket = new Socket(this.stack);
+    const socket = new Socket(this.session);
     if (listener) socket.on('message', listener);
     return socket;
   }

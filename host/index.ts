@@ -6,6 +6,8 @@ export {
 export type { CoreExports, CoreSource, ErrnoName, WireFormatName } from '../bindings/index.js';
 export { Stack } from './stack.js';
 export type { StackOptions, StackLimits, StackReport, SocketReport } from './stack.js';
+export { systemError } from './errors.js';
+export type { ErrorLocation, NodeErrorCode } from './errors.js';
 export { Socket as DgramSocket } from './dgram.js';
 export type { RemoteInfo, AddressInfo } from './dgram.js';
 export type { PingOptions, PingResult } from './ping.js';

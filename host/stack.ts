@@ -1,22 +1,21 @@
-// A wasmnet stack: one core module instance, its NIC (the device side of the core's virtqueues),
-// a clock, and the user-facing APIs (dgram, ping, stats, report). The stack is a LinkEndpoint, so
-// devices (MemoryLink, Switch, FramePort, PcapWriter) connect to it directly.
-//
-// Scheduling: the core runs (poll) when a frame arrives, after a socket call that sends, and at
-// the deadline the core returned, with at most one pending timer per stack; never on an interval.
+// A wasmnet stack, the facade users hold: it composes the Node-style APIs (dgram, ping; net next)
+// over one Session (host/session.ts: every core call, trap handling, scheduling, the event drain
+// and the owner registry). The stack is a LinkEndpoint, so devices (MemoryLink, Switch, FramePort,
+// PcapWriter) connect to it directly. Stack.create checks every option before the core sees it
+// and refuses what cannot work with an error naming the option.
 
-import { loadCore, CoreTrapError, ErrnoError, layout, readStats, Errno, NO_DEADLINE } from '../bindings/index.js';
+import { loadCore, layout } from '../bindings/index.js';
 import type { CoreExports, CoreSource } from '../bindings/index.js';
 import { parseCidr, parseIpv4, parseMac, formatIpv4, formatMac } from './address.js';
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock } from './clock.js';
 import { RealClock } from './clock.js';
 import type { LinkEndpoint, TransmitOptions } from './devices/endpoint.js';
-import { reportCallbackError } from './devices/endpoint.js';
-import { Nic } from './nic.js';
-import { KeepAlive } from './keepalive.js';
+import type { KeepAlive } from './keepalive.js';
+import { Session } from './session.js';
 import { DgramApi } from './dgram.js';
 import { Pinger } from './ping.js';
 import type { PingOptions, PingResult } from './ping.js';
+import { systemError, invalidArgType, invalidArgValue, outOfRange } from './errors.js';
 
 export interface StackLimits {
   /** UDP socket slots. Default 64. */
@@ -53,7 +52,7 @@ export interface StackOptions {
   ipv4?: string | string[];
   /** Default gateway (must be on a connected prefix). */
   gateway?: string;
-  /** MAC address; default a locally administered one derived from the seed. */
+  /** MAC address; default a locally administered one drawn from the stack's secret. */
   mac?: string;
   /** Default 1500. */
   mtu?: number;
@@ -89,16 +88,6 @@ const CONFIG_LIMIT_FIELDS: Record<keyof StackLimits, number> = {
   portUnreachablePerSecond: layout.CONFIG_PORT_UNREACHABLE_PER_SECOND,
 };
 
-/** Something that wants to hear about one socket's events (dgram sockets, the pinger). */
-export interface SocketOwner {
-  onReadable(): void;
-  /** Room to send again after a send failed with ENOBUFS. */
-  onWritable?(): void;
-  onError(errno: number): void;
-  /** The stack failed or closed: give up with this error. */
-  onStackGone(error: Error): void;
-}
-
 export interface SocketReport {
   handle: number;
   kind: 'udp' | 'icmp';
@@ -125,6 +114,159 @@ const seedFromCrypto = (): bigint => {
   return (BigInt(words[0]!) << 32n) | BigInt(words[1]!);
 };
 
+
+// ---- option checks ----
+// The core refuses impossible limits too (init returns EINVAL), but only the host can say which
+// option was wrong; the maxima mirror assembly/iface/config.ts.
+
+const MAX_TABLE = 1 << 16;
+const MAX_DURATION_MS = 24 * 3600 * 1000;
+const LIMIT_MAXIMA: Record<keyof StackLimits, number> = {
+  sockets: 0xffff,
+  icmpSockets: 0xffff,
+  udpRxDatagrams: MAX_TABLE,
+  udpRxBytes: 64 * 1024 * 1024,
+  neighbours: MAX_TABLE,
+  neighbourPending: MAX_TABLE,
+  neighbourLifetimeMs: MAX_DURATION_MS,
+  arpRetryMs: MAX_DURATION_MS,
+  arpMaxRequests: MAX_TABLE,
+  rxQueueSize: layout.VIRTQ_MAX_SIZE,
+  txQueueSize: layout.VIRTQ_MAX_SIZE,
+  eventRingSize: MAX_TABLE,
+  loopbackFrames: MAX_TABLE,
+  portUnreachablePerSecond: MAX_TABLE,
+};
+/** The smallest virtqueue: a split ring needs two descriptors to be a ring at all. */
+const MIN_QUEUE_SIZE = 2;
+/** RFC 791: every IPv4 module must handle a 68-byte datagram; the Ethernet payload limit above. */
+const MIN_MTU = 68;
+const MAX_MTU = 0xffff - 14;
+const DEFAULT_MTU = 1500;
+/** IPv4 header (no options) plus UDP header: what a datagram's payload leaves of the MTU. */
+const IP_UDP_HEADER_BYTES = 28;
+/** Each datagram in a receive queue carries a 16-byte record header (socket/datagram_queue.ts). */
+const DATAGRAM_RECORD_HEADER_BYTES = 16;
+/** ping(8)'s default echo data, which a ping reply must find room for. */
+const DEFAULT_PING_BYTES = 56;
+const MULTICAST_FIRST_OCTET = 224;
+const CLASS_E_FIRST_OCTET = 240;
+const LOOPBACK_FIRST_OCTET = 127;
+const CLOCK_METHODS = ['now', 'setTimer', 'clearTimer'] as const;
+
+const firstOctet = (address: number): number => address >>> 24;
+const prefixMask = (length: number): number => (length === 0 ? 0 : (0xffff_ffff << (32 - length)) >>> 0);
+
+/**
+ * RFC 1122 3.2.1.3: 0/8 means "this network", 127/8 is loopback (always there already), 224/4 is
+ * multicast and 240/4 (with 255.255.255.255) reserved or broadcast: none is an interface address.
+ */
+function addressProblem(address: number, prefixLength: number): string | undefined {
+  const octet = firstOctet(address);
+  if (octet === 0) return 'is in 0.0.0.0/8 ("this network", RFC 1122 3.2.1.3)';
+  if (octet === LOOPBACK_FIRST_OCTET) return 'is a loopback address (127.0.0.1/8 is always configured)';
+  if (octet >= CLASS_E_FIRST_OCTET) return 'is reserved (240.0.0.0/4) or the limited broadcast address';
+  if (octet >= MULTICAST_FIRST_OCTET) return 'is a multicast address (224.0.0.0/4)';
+  if (prefixLength === 0) return 'has prefix length 0 (every address on-link)';
+  return undefined;
+}
+
+function checkLimit(name: keyof StackLimits, value: unknown, min: number): number {
+  const option = `options.limits.${name}`;
+  if (typeof value !== 'number') throw invalidArgType(option, 'of type number', value);
+  const max = LIMIT_MAXIMA[name];
+  if (!Number.isInteger(value) || value < min || value > max) throw outOfRange(option, `an integer >= ${min} and <= ${max}`, value);
+  if ((name === 'rxQueueSize' || name === 'txQueueSize') && (value & (value - 1)) !== 0) {
+    throw invalidArgValue(option, value, `must be a power of two from ${MIN_QUEUE_SIZE} to ${max}`);
+  }
+  return value;
+}
+
+function isClock(clock: unknown): clock is Clock {
+  if (clock === null || typeof clock !== 'object') return false;
+  return CLOCK_METHODS.every((m) => typeof (clock as Record<string, unknown>)[m] === 'function');
+}
+
+/** Checks every option and fills the core's config block; throws an error naming the bad option. */
+function writeConfig(config: DataView, options: StackOptions, seed: bigint): { cidrs: string[] } {
+  for (let i = 0; i < layout.CONFIG_BYTES; i += 4) config.setUint32(i, 0, true);
+  const ipv4 = options.ipv4;
+  const cidrs = ipv4 === undefined ? [] : Array.isArray(ipv4) ? [...ipv4] : [ipv4];
+  if (cidrs.length > layout.CONFIG_MAX_ADDRESSES) {
+    throw invalidArgValue('options.ipv4', ipv4, `must hold at most ${layout.CONFIG_MAX_ADDRESSES} addresses`);
+  }
+  const parsed = cidrs.map((text) => {
+    if (typeof text !== 'string') throw invalidArgType('options.ipv4', 'of type string or an array of strings', text);
+    const cidr = parseCidr(text);
+    if (!cidr) throw invalidArgValue('options.ipv4', text, 'must be an IPv4 address with a prefix length, e.g. 10.0.0.1/24');
+    const problem = addressProblem(cidr.address, cidr.prefixLength);
+    if (problem) throw invalidArgValue('options.ipv4', text, problem);
+    return cidr;
+  });
+  config.setUint32(layout.CONFIG_ADDRESS_COUNT, parsed.length, true);
+  parsed.forEach((cidr, i) => {
+    config.setUint32(layout.CONFIG_ADDRESSES + i * layout.CONFIG_ADDRESS_STRIDE, cidr.address, true);
+    config.setUint32(layout.CONFIG_ADDRESSES + i * layout.CONFIG_ADDRESS_STRIDE + 4, cidr.prefixLength, true);
+  });
+  if (options.gateway !== undefined) {
+    if (typeof options.gateway !== 'string') throw invalidArgType('options.gateway', 'of type string', options.gateway);
+    const gateway = parseIpv4(options.gateway);
+    if (gateway === undefined) throw invalidArgValue('options.gateway', options.gateway, 'must be an IPv4 address');
+    const problem = addressProblem(gateway, 32);
+    if (problem) throw invalidArgValue('options.gateway', options.gateway, problem);
+    if (parsed.some((c) => c.address === gateway)) throw invalidArgValue('options.gateway', options.gateway, 'is one of the stack\'s own addresses');
+    // RFC 1122 3.3.1.1: the first hop must be reachable directly, i.e. on a connected prefix.
+    const onLink = parsed.some((c) => ((c.address ^ gateway) & prefixMask(c.prefixLength)) === 0);
+    if (!onLink) throw invalidArgValue('options.gateway', options.gateway, 'is not on any connected prefix of options.ipv4');
+    config.setUint32(layout.CONFIG_GATEWAY, gateway, true);
+  }
+  if (options.mac !== undefined) {
+    if (typeof options.mac !== 'string') throw invalidArgType('options.mac', 'of type string', options.mac);
+    const bytes = parseMac(options.mac);
+    if (!bytes) throw invalidArgValue('options.mac', options.mac, 'must be six hex bytes, e.g. 02:00:00:00:00:01');
+    // IEEE 802: bit 0 of the first byte marks a group (multicast or broadcast) address.
+    if ((bytes[0]! & 1) !== 0) throw invalidArgValue('options.mac', options.mac, 'is a multicast or broadcast MAC, not a unicast one');
+    if (bytes.every((b) => b === 0)) throw invalidArgValue('options.mac', options.mac, 'is the all-zero MAC');
+    bytes.forEach((b, i) => config.setUint8(layout.CONFIG_MAC + i, b));
+  }
+  // Without one, the core draws a locally administered MAC from the secret (LAYOUT_MAC).
+  let mtu = DEFAULT_MTU;
+  if (options.mtu !== undefined) {
+    if (typeof options.mtu !== 'number') throw invalidArgType('options.mtu', 'of type number', options.mtu);
+    if (!Number.isInteger(options.mtu) || options.mtu < MIN_MTU || options.mtu > MAX_MTU) {
+      throw outOfRange('options.mtu', `an integer >= ${MIN_MTU} and <= ${MAX_MTU}`, options.mtu);
+    }
+    mtu = options.mtu;
+    config.setUint32(layout.CONFIG_MTU, mtu, true);
+  }
+  const limits = options.limits ?? {};
+  if (limits === null || typeof limits !== 'object') throw invalidArgType('options.limits', 'of type object', limits);
+  for (const [name, value] of Object.entries(limits) as [keyof StackLimits, unknown][]) {
+    if (value === undefined) continue;
+    const offset = CONFIG_LIMIT_FIELDS[name];
+    if (offset === undefined) throw invalidArgValue('options.limits', name, `has an unknown limit (known: ${Object.keys(CONFIG_LIMIT_FIELDS).join(', ')})`);
+    const min = name === 'rxQueueSize' || name === 'txQueueSize' ? MIN_QUEUE_SIZE : 1;
+    config.setUint32(offset, checkLimit(name, value, min), true);
+  }
+  if (limits.udpRxBytes !== undefined) {
+    // One datagram of the largest payload the MTU allows, and one default ping reply, must fit.
+    const needed = DATAGRAM_RECORD_HEADER_BYTES + Math.max(mtu - IP_UDP_HEADER_BYTES, DEFAULT_PING_BYTES);
+    if (limits.udpRxBytes < needed) {
+      throw invalidArgValue('options.limits.udpRxBytes', limits.udpRxBytes, `is too small for one ${mtu - IP_UDP_HEADER_BYTES}-byte datagram at MTU ${mtu}: at least ${needed}`);
+    }
+  }
+  config.setBigUint64(layout.CONFIG_SEED, seed, true);
+  // The secret keys every hash a peer must not predict (ports, the default MAC; later ISNs). With
+  // a seed it stays zero and the core derives it from the seed, so a seeded run replays exactly;
+  // without one it comes from crypto, apart from the seed.
+  if (options.seed === undefined) {
+    const secret = new Uint8Array(config.buffer, config.byteOffset + layout.CONFIG_SECRET, layout.CONFIG_SECRET_BYTES);
+    globalThis.crypto.getRandomValues(secret);
+  }
+  if (options.checksumOffload) config.setUint32(layout.CONFIG_FLAGS, layout.CONFIG_FLAG_TX_CHECKSUM_OFFLOAD, true);
+  return { cidrs };
+}
+
 export class Stack implements LinkEndpoint {
   readonly clock: Clock;
   /** A stack consumes the frames it receives (LinkEndpoint.terminal). */
@@ -132,294 +274,95 @@ export class Stack implements LinkEndpoint {
   readonly mac: string;
   readonly addresses: readonly string[];
   readonly dgram: DgramApi;
-  /** Set when the core trapped: every later call fails with this error. */
-  failed: Error | null = null;
-  closed = false;
-  /** @internal */ readonly core: CoreExports;
-  /** @internal */ readonly keepAlive = new KeepAlive();
-  readonly #nic: Nic;
-  readonly #owners = new Map<number, SocketOwner>();
-  readonly #io: number;
-  readonly #ioBytes: number;
-  readonly #result: number;
-  readonly #events: number;
-  readonly #eventCapacity: number;
-  readonly #stats: number;
+  /** @internal */ readonly session: Session;
   readonly #pinger: Pinger;
-  #transmit: ((frame: Uint8Array) => void) | undefined;
-  #transmitOptions: TransmitOptions | undefined;
-  #pollQueued = false;
-  #timer: TimerHandle | undefined;
-  #timerAt = Infinity;
 
-  private constructor(core: CoreExports, clock: Clock, mac: string, addresses: string[]) {
-    this.core = core;
-    this.clock = clock;
+  private constructor(session: Session, mac: string, addresses: string[]) {
+    this.session = session;
+    this.clock = session.clock;
     this.mac = mac;
     this.addresses = addresses;
-    const t = new DataView(core.memory.buffer, core.layoutTable(), layout.LAYOUT_BYTES);
-    this.#io = t.getUint32(layout.LAYOUT_IO, true);
-    this.#ioBytes = t.getUint32(layout.LAYOUT_IO_BYTES, true);
-    this.#result = t.getUint32(layout.LAYOUT_RESULT, true);
-    this.#events = t.getUint32(layout.LAYOUT_EVENTS, true);
-    this.#eventCapacity = t.getUint32(layout.LAYOUT_EVENT_CAPACITY, true);
-    this.#stats = t.getUint32(layout.LAYOUT_STATS, true);
-    this.#nic = new Nic(core, core.layoutTable());
-    this.dgram = new DgramApi(this);
-    this.#pinger = new Pinger(this);
+    this.dgram = new DgramApi(session);
+    this.#pinger = new Pinger(session);
   }
 
   static async create(options: StackOptions = {}): Promise<Stack> {
-    const core = await loadCore(options.core);
+    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+    if (options.clock !== undefined && !isClock(options.clock)) {
+      throw invalidArgType('options.clock', `an object with the Clock methods (${CLOCK_METHODS.join(', ')})`, options.clock);
+    }
     const clock = options.clock ?? new RealClock();
     const seed = BigInt.asUintN(64, options.seed !== undefined ? BigInt(options.seed) : seedFromCrypto());
+    const core = await loadCore(options.core);
     const config = new DataView(core.memory.buffer, core.configBlock(), layout.CONFIG_BYTES);
-    for (let i = 0; i < layout.CONFIG_BYTES; i += 4) config.setUint32(i, 0, true);
-
-    const cidrs = options.ipv4 === undefined ? [] : Array.isArray(options.ipv4) ? options.ipv4 : [options.ipv4];
-    if (cidrs.length > layout.CONFIG_MAX_ADDRESSES) {
-      throw new RangeError(`at most ${layout.CONFIG_MAX_ADDRESSES} addresses, got ${cidrs.length}`);
-    }
-    config.setUint32(layout.CONFIG_ADDRESS_COUNT, cidrs.length, true);
-    cidrs.forEach((text, i) => {
-      const cidr = parseCidr(text);
-      if (!cidr) throw new TypeError(`invalid IPv4 address/prefix: ${JSON.stringify(text)}`);
-      config.setUint32(layout.CONFIG_ADDRESSES + i * layout.CONFIG_ADDRESS_STRIDE, cidr.address, true);
-      config.setUint32(layout.CONFIG_ADDRESSES + i * layout.CONFIG_ADDRESS_STRIDE + 4, cidr.prefixLength, true);
-    });
-    if (options.gateway !== undefined) {
-      const gateway = parseIpv4(options.gateway);
-      if (gateway === undefined) throw new TypeError(`invalid gateway: ${JSON.stringify(options.gateway)}`);
-      config.setUint32(layout.CONFIG_GATEWAY, gateway, true);
-    }
-    if (options.mac !== undefined) {
-      const parsed = parseMac(options.mac);
-      if (!parsed || (parsed[0]! & 1) !== 0) throw new TypeError(`invalid unicast MAC: ${JSON.stringify(options.mac)}`);
-      parsed.forEach((b, i) => config.setUint8(layout.CONFIG_MAC + i, b));
-    }
-    // Without a seed the secret comes from crypto; with one it is left zero and the core derives
-    // it from the seed, so a seeded run replays exactly. The default MAC is drawn from the secret.
-    if (options.seed === undefined) {
-      globalThis.crypto.getRandomValues(new Uint8Array(core.memory.buffer, core.configBlock() + layout.CONFIG_SECRET, layout.CONFIG_SECRET_BYTES));
-    }
-    if (options.mtu !== undefined) config.setUint32(layout.CONFIG_MTU, checkLimit('mtu', options.mtu), true);
-    for (const [name, value] of Object.entries(options.limits ?? {}) as [keyof StackLimits, number][]) {
-      const offset = CONFIG_LIMIT_FIELDS[name];
-      if (offset === undefined) throw new TypeError(`unknown limit: ${name}`);
-      config.setUint32(offset, checkLimit(name, value), true);
-    }
-    config.setBigUint64(layout.CONFIG_SEED, seed, true);
-    if (options.checksumOffload) config.setUint32(layout.CONFIG_FLAGS, layout.CONFIG_FLAG_TX_CHECKSUM_OFFLOAD, true);
+    const { cidrs } = writeConfig(config, options, seed);
     const r = core.init();
-    if (r < 0) throw new ErrnoError(r, 'init', 'invalid stack options (a limit out of range, a queue size not a power of two, or limits that together need more than 1 GiB)');
+    if (r < 0) throw systemError(r, 'init', { detail: '(the limits together need more than 1 GiB, or the core refused them)' });
     const mac = new Uint8Array(core.memory.buffer, core.layoutTable() + layout.LAYOUT_MAC, 6);
-    return new Stack(core, clock, formatMac(mac), cidrs);
+    return new Stack(new Session(core, clock), formatMac(mac), cidrs);
+  }
+
+  /** Set when the core trapped: every later call fails with this error. */
+  get failed(): Error | null {
+    return this.session.failed;
+  }
+
+  get closed(): boolean {
+    return this.session.closed;
+  }
+
+  /** @internal */
+  get core(): CoreExports {
+    return this.session.core;
+  }
+
+  /** @internal */
+  get keepAlive(): KeepAlive {
+    return this.session.keepAlive;
   }
 
   // ---- LinkEndpoint ----
 
   /** A frame from the link. */
   receive(frame: Uint8Array, trusted: boolean): void {
-    if (this.closed || this.failed) return;
-    this.#nic.deliver(frame, trusted);
-    this.requestPoll();
+    this.session.receive(frame, trusted);
   }
 
   attach(transmit: (frame: Uint8Array) => void, options?: TransmitOptions): void {
-    this.#transmit = transmit;
-    this.#transmitOptions = options;
-  }
-
-  // ---- scheduling ----
-
-  /** Runs the core soon (once, however often it is asked before it runs). */
-  requestPoll(): void {
-    if (this.#pollQueued || this.closed || this.failed) return;
-    this.#pollQueued = true;
-    queueMicrotask(() => {
-      this.#pollQueued = false;
-      this.pollNow();
-    });
-  }
-
-  /** Runs the core now, moves frames out and events to their sockets, and arms the deadline timer. */
-  pollNow(): void {
-    if (this.closed || this.failed) return;
-    const now = Math.floor(this.clock.now());
-    const deadline = this.call(() => this.core.poll(BigInt(now)));
-    if (deadline === undefined) return;
-    this.flushTransmit();
-    this.drainEvents();
-    if (deadline === NO_DEADLINE) {
-      this.#armTimer(Infinity);
-    } else if (Number(deadline) <= now) {
-      // More work right away (frames the loopback produced during this poll): run again without
-      // waiting for the clock, which may be a VirtualClock that only moves when a test says so.
-      this.requestPoll();
-    } else {
-      this.#armTimer(Number(deadline));
-    }
-  }
-
-  /**
-   * Runs the core at the clock's time but leaves its events in the ring for the regular poll this
-   * requests. Socket calls use it: it brings the core's notion of "now" up to date (a new socket is
-   * stamped with it) and moves frames on, without emitting 'message' or 'error' from inside the
-   * user's own call, which Node never does.
-   */
-  pollQuietly(): void {
-    if (this.closed || this.failed) return;
-    this.call(() => this.core.poll(BigInt(Math.floor(this.clock.now()))));
-    this.requestPoll();
-  }
-
-  #armTimer(at: number): void {
-    if (at === this.#timerAt) return;
-    if (this.#timer !== undefined) this.clock.clearTimer(this.#timer);
-    this.#timer = undefined;
-    this.#timerAt = at;
-    if (at === Infinity) return;
-    this.#timer = this.clock.setTimer(at, () => {
-      this.#timer = undefined;
-      this.#timerAt = Infinity;
-      this.pollNow();
-    });
-  }
-
-  /** Hands every frame the core queued for transmission to the link. */
-  flushTransmit(): void {
-    this.#nic.drain(this.#transmit, this.#transmitOptions?.acceptsPartialChecksum === true);
-  }
-
-  // ---- calls into the core ----
-
-  /**
-   * Runs a core call; a trap marks the stack failed, rejects every waiter and returns undefined.
-   * @internal
-   */
-  call<T>(fn: () => T): T | undefined {
-    if (this.failed) return undefined;
-    try {
-      return fn();
-    } catch (error) {
-      this.#fail(error);
-      return undefined;
-    }
-  }
-
-  #fail(error: unknown): void {
-    const message = error instanceof Error ? error.message : String(error);
-    this.failed = error instanceof CoreTrapError ? error : new CoreTrapError(message, { cause: error });
-    if (this.#timer !== undefined) this.clock.clearTimer(this.#timer);
-    this.#timer = undefined;
-    for (const owner of [...this.#owners.values()]) owner.onStackGone(this.failed);
-    this.#owners.clear();
-    this.keepAlive.releaseAll();
-  }
-
-  /** Throws the failure if the stack trapped or was closed. @internal */
-  assertUsable(syscall: string): void {
-    if (this.failed) throw this.failed;
-    if (this.closed) throw new ErrnoError(-Errno.EBADF, syscall, '(stack closed)');
-  }
-
-  /** @internal */
-  register(handle: number, owner: SocketOwner): void {
-    this.#owners.set(handle, owner);
-  }
-
-  /** @internal */
-  unregister(handle: number): void {
-    this.#owners.delete(handle);
-  }
-
-  /** The I/O area as bytes (valid until the next core call). @internal */
-  ioView(length: number): Uint8Array {
-    return new Uint8Array(this.core.memory.buffer, this.#io, length);
-  }
-
-  /** @internal */
-  get ioBytes(): number {
-    return this.#ioBytes;
-  }
-
-  /** The result block as a DataView. @internal */
-  resultView(): DataView {
-    return new DataView(this.core.memory.buffer, this.#result, layout.RESULT_BYTES);
-  }
-
-  /** Copies a received payload out of the core's memory. @internal */
-  copyOut(ptr: number, length: number): Uint8Array {
-    const B = (globalThis as { Buffer?: { from(a: ArrayBuffer): Uint8Array } }).Buffer;
-    const copy = this.core.memory.buffer.slice(ptr, ptr + length);
-    return B ? B.from(copy) : new Uint8Array(copy);
-  }
-
-  drainEvents(): void {
-    const view = new DataView(this.core.memory.buffer, this.#events);
-    let read = view.getUint32(layout.EVENTS_READ, true);
-    const written = view.getUint32(layout.EVENTS_WRITE, true);
-    const pending: Array<[number, number, number]> = [];
-    while (read !== written) {
-      const entry = layout.EVENTS_ENTRIES + (read % this.#eventCapacity) * layout.EVENT_BYTES;
-      pending.push([
-        view.getInt32(entry + layout.EVENT_HANDLE, true),
-        view.getUint32(entry + layout.EVENT_KIND, true),
-        view.getInt32(entry + layout.EVENT_VALUE, true),
-      ]);
-      read = (read + 1) >>> 0;
-    }
-    view.setUint32(layout.EVENTS_READ, read, true);
-    const overflowed = view.getUint32(layout.EVENTS_OVERFLOW, true) !== 0;
-    if (overflowed) view.setUint32(layout.EVENTS_OVERFLOW, 0, true);
-    // A listener that throws must not cost the other sockets their events: each owner runs on its
-    // own and the error is rethrown outside this loop, where Node reports it as uncaught.
-    const dispatch = (fn: () => void) => {
-      try {
-        fn();
-      } catch (error) {
-        reportCallbackError(error);
-      }
-    };
-    for (const [handle, kind, value] of pending) {
-      const owner = this.#owners.get(handle);
-      if (!owner) continue;
-      // Kinds are bits, merged per socket: one entry may say several things.
-      if ((kind & layout.EVENT_ERROR) !== 0) dispatch(() => owner.onError(value));
-      if ((kind & layout.EVENT_READABLE) !== 0) dispatch(() => owner.onReadable());
-      if ((kind & layout.EVENT_WRITABLE) !== 0) dispatch(() => owner.onWritable?.());
-    }
-    // Events were lost to a full ring: ask every socket to look for itself.
-    if (overflowed) for (const owner of [...this.#owners.values()]) dispatch(() => owner.onReadable());
+    this.session.attach(transmit, options);
   }
 
   // ---- user API ----
 
-  /** Sends ICMP echo requests and resolves with the reply's round trip (rejects ETIMEDOUT). */
+  /** Sends an ICMP echo request and resolves with the reply's round trip (rejects ETIMEDOUT). */
   ping(host: string, options: PingOptions = {}): Promise<PingResult> {
     return this.#pinger.ping(host, options);
   }
 
   /** Every counter of the core, plus the NIC's. */
   stats(): Record<string, number> {
-    this.assertUsable('stats');
-    return { ...readStats(this.core.memory, this.#stats), ...this.#nic.counters };
+    this.session.assertUsable('stats');
+    return this.session.stats();
   }
 
   /** Heap top and memory size of the core: both fixed after init. */
   memory(): { heapTop: number; pages: number } {
-    this.assertUsable('memory');
+    this.session.assertUsable('memory');
     return { heapTop: this.core.heapTop() >>> 0, pages: this.core.memoryPages() };
   }
 
-  /** Every socket slot in use: kind, state, addresses, age, queue. */
+  /**
+   * Every socket slot in use: kind, state, addresses, age, queue. Also on a closed stack (whose
+   * sockets are all closed, so it lists none); on a failed one only the failure.
+   */
   report(): StackReport {
+    const session = this.session;
     const sockets: SocketReport[] = [];
-    const slots = this.failed ? 0 : this.core.socketCapacity();
+    const slots = session.socketCapacity();
     const now = this.clock.now();
     for (let i = 0; i < slots; i++) {
-      if (this.core.socketInfo(i) === 0) continue;
-      const r = this.resultView();
+      if (session.socketInfo(i) === 0) continue;
+      const r = session.resultView();
       const kind = r.getUint32(layout.INFO_KIND, true);
       const state = r.getUint32(layout.INFO_STATE, true);
       const remoteAddress = r.getUint32(layout.INFO_REMOTE_ADDRESS, true);
@@ -437,31 +380,16 @@ export class Stack implements LinkEndpoint {
     return {
       addresses: [...this.addresses],
       mac: this.mac,
-      failed: this.failed?.message ?? null,
-      memory: this.failed ? { heapTop: 0, pages: 0 } : { heapTop: this.core.heapTop() >>> 0, pages: this.core.memoryPages() },
+      failed: session.failed?.message ?? null,
+      memory: session.failed ? { heapTop: 0, pages: 0 } : { heapTop: this.core.heapTop() >>> 0, pages: this.core.memoryPages() },
       sockets,
       socketSlots: slots,
     };
   }
 
-  /** Closes every socket, stops every timer; the stack is unusable afterwards. */
+  /** Closes every socket (in the core too), stops every timer; the stack is unusable afterwards. */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.#timer !== undefined) this.clock.clearTimer(this.#timer);
-    this.#timer = undefined;
-    const error = new ErrnoError(-Errno.EBADF, 'close', '(stack closed)');
-    for (const owner of [...this.#owners.values()]) owner.onStackGone(error);
-    this.#owners.clear();
-    if (!this.failed) this.call(() => this.core.socketCloseAll());
-    this.keepAlive.releaseAll();
-    this.#transmit = undefined;
+    this.session.close();
   }
 }
 
-function checkLimit(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1 || value > 0xffff_ffff) {
-    throw new RangeError(`limit ${name} must be a positive integer, got ${value}`);
-  }
-  return value;
-}

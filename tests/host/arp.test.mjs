@@ -698,7 +698,7 @@ test('an idle poll with 65536 neighbours cached costs what it costs with none (w
   /** Work done by one poll at the clock's current time. */
   const pollWork = () => {
     const before = counter.value;
-    a.pollNow();
+    a.session.pollNow();
     return (counter.value - before) >>> 0;
   };
 

@@ -231,3 +231,37 @@ test('RealClock ref(handle) and { ref: true } keep Node alive until the timer fi
   assert.equal(code, 0, out);
   assert.deepEqual(out.trim().split('\n'), ['fired1', 'fired2']);
 });
+
+// ---- fault 12: out-of-range clock values are refused at the API ----------------------------------
+
+test('VirtualClock refuses start and step values that are not finite, negative or beyond 2^53 us', () => {
+  const LIMIT = 2 ** 53;
+  for (const start of [NaN, Infinity, -1, -Infinity, LIMIT * 2]) {
+    assert.throws(() => new VirtualClock(start), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }, `start ${start}`);
+  }
+  assert.throws(() => new VirtualClock('5'), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+  assert.equal(new VirtualClock(LIMIT).now(), LIMIT, 'the limit itself is a legal time');
+  const clock = new VirtualClock(1000);
+  for (const step of [NaN, Infinity, -1, LIMIT + 2]) {
+    assert.throws(() => clock.advance(step), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }, `advance ${step}`);
+    assert.throws(() => clock.advanceMs(step), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }, `advanceMs ${step}`);
+    assert.throws(() => clock.runUntilIdle(step), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }, `runUntilIdle ${step}`);
+  }
+  assert.throws(() => clock.advanceTo(Infinity), { code: 'ERR_OUT_OF_RANGE' });
+  assert.throws(() => clock.advanceTo(LIMIT + 2), { code: 'ERR_OUT_OF_RANGE' });
+  assert.throws(() => clock.advanceMs(LIMIT / 1000 + 1), { code: 'ERR_OUT_OF_RANGE' }, 'milliseconds beyond 2^53 us');
+  assert.equal(clock.now(), 1000, 'a refused step moves nothing');
+});
+
+test('a stack on a VirtualClock: an Infinity step is refused and the stack keeps working (no trap)', async () => {
+  const { Stack } = await import('wasmnet');
+  const clock = new VirtualClock();
+  const stack = await Stack.create({ ipv4: '10.0.0.1/24', clock, seed: 7 });
+  await clock.advanceMsAsync(1);
+  await assert.rejects(clock.advanceAsync(Infinity), { code: 'ERR_OUT_OF_RANGE' });
+  assert.equal(stack.failed, null, 'not marked failed as a trap');
+  const ping = stack.ping('127.0.0.1');
+  await clock.advanceMsAsync(1);
+  assert.equal((await ping).address, '127.0.0.1');
+  stack.close();
+});

@@ -57,11 +57,15 @@ test('ping between two stacks: exact RTTs under a VirtualClock, the first one in
   const s = link.stats();
   assert.equal(s.aToB.sent, 1 + 4 + 1, 'ARP request, four echo requests, one echo reply');
   assert.equal(s.bToA.sent, 1 + 4 + 1);
-  // The pinger's ICMP socket shows in the report.
+  // The pinger's ICMP socket shows in the report while a ping is in flight, and is gone after.
+  const inFlight = a.ping('10.0.0.2');
   const icmp = a.report().sockets.filter((x) => x.kind === 'icmp');
   assert.equal(icmp.length, 1);
   assert.equal(icmp[0].state, 'bound');
   assert.ok(icmp[0].local.port >= 49152 && icmp[0].local.port <= 65535, `identifier ${icmp[0].local.port}`);
+  await clock.advanceMsAsync(10);
+  await inFlight;
+  assert.deepEqual(a.report().sockets, []);
   a.close();
   b.close();
   link.close();
@@ -258,4 +262,78 @@ test('a process with only closed stacks (RealClock) exits by itself', async () =
   });
   assert.deepEqual(JSON.parse(stdout), { address: '10.0.0.2', late: 'EBADF' });
   assert.ok(Date.now() - started < 5000, `exited after ${Date.now() - started} ms`);
+});
+
+// ---- fault 13 (host parts) and fault 3 (host half) ---------------------------------------------
+
+test('ping options out of range are refused before anything is sent or opened', async () => {
+  const { clock, a, b, link } = await pair();
+  for (const [options, code] of [
+    [{ timeoutMs: NaN }, 'ERR_OUT_OF_RANGE'],
+    [{ timeoutMs: -1 }, 'ERR_OUT_OF_RANGE'],
+    [{ timeoutMs: Infinity }, 'ERR_OUT_OF_RANGE'],
+    [{ timeoutMs: '5' }, 'ERR_INVALID_ARG_TYPE'],
+    [{ size: 1.5 }, 'ERR_OUT_OF_RANGE'],
+    [{ size: -1 }, 'ERR_OUT_OF_RANGE'],
+  ]) {
+    await assert.rejects(a.ping('10.0.0.2', options), { code }, JSON.stringify(options));
+  }
+  await assert.rejects(a.ping(5), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+  await clock.advanceMsAsync(100);
+  assert.equal(link.stats().aToB.sent, 0, 'not even an ARP request went out');
+  assert.deepEqual(a.report().sockets, [], 'no ICMP socket was opened');
+  a.close();
+  b.close();
+  link.close();
+});
+
+test('with sockets: 1, a UDP socket can be bound after a ping finished (the ping socket is closed when idle)', async () => {
+  const { clock, a, b, link } = await pair({}, { limits: { sockets: 1 } });
+  const ping = a.ping('10.0.0.2');
+  await clock.advanceMsAsync(10);
+  assert.equal((await ping).address, '10.0.0.2');
+  const socket = a.dgram.createSocket('udp4');
+  const outcome = await new Promise((resolve) => {
+    socket.once('error', (error) => resolve(error.code));
+    socket.bind(7, () => resolve('bound'));
+  });
+  assert.equal(outcome, 'bound');
+  // And a ping that times out gives the slot back too.
+  socket.close();
+  const lost = a.ping('10.0.0.77', { timeoutMs: 50 }).catch((e) => e.code);
+  await clock.advanceMsAsync(100);
+  assert.equal(await lost, 'ETIMEDOUT');
+  assert.deepEqual(a.report().sockets, []);
+  a.close();
+  b.close();
+  link.close();
+});
+
+test('pings beyond a full loopback ring wait in line for room instead of failing with ENOBUFS', async () => {
+  const RING = 4;
+  const PINGS = 10;
+  const clock = new VirtualClock();
+  const a = await Stack.create({ ipv4: '10.0.0.1/24', clock, seed: 1, limits: { loopbackFrames: RING } });
+  const outcomes = Array.from({ length: PINGS }, () => a.ping('10.0.0.1', { timeoutMs: 100 }).then(() => 'replied', (e) => e.code));
+  await clock.advanceMsAsync(200);
+  const settled = await Promise.all(outcomes);
+  assert.ok(!settled.includes('ENOBUFS'), settled.join(' '));
+  assert.deepEqual(settled.slice(RING), Array(PINGS - RING).fill('replied'), 'every ping that waited in line was answered');
+  a.close();
+});
+
+test('stack.close() closes every core socket it opened: report() on the closed stack lists none', async () => {
+  const { clock, a, b, link } = await pair();
+  const bound = a.dgram.createSocket('udp4');
+  await new Promise((resolve) => bound.bind(7, resolve));
+  const connected = a.dgram.createSocket('udp4');
+  await new Promise((resolve) => connected.connect(9, '10.0.0.2', resolve));
+  const ping = a.ping('10.0.0.99', { timeoutMs: 10_000 }).catch((e) => e.code);
+  await clock.advanceMsAsync(1);
+  assert.equal(a.report().sockets.length, 3);
+  a.close();
+  assert.equal(await ping, 'EBADF');
+  assert.deepEqual(a.report().sockets, []);
+  b.close();
+  link.close();
 });

@@ -1,0 +1,458 @@
+// One running core seen from the host: every call into the module goes through here. A session
+// owns the core instance, its NIC (the device side of the virtqueues), the clock, the scheduling
+// (one timer per stack at the core's deadline; a poll soon after frames arrive and after socket
+// calls that send, never on an interval), the event drain, and the registry handle -> owner.
+//
+// Event guarantee (docs/DESIGN.md "Wake-ups"): the core's event ring is a hint. Each owner has
+// check(), which re-reads the owner's whole state from the core (queued datagrams, pending error,
+// room to send) and acts on it. A drain checks each owner named in the ring once; when the ring
+// overflowed it checks every owner; an owner registered after its handle's events were drained is
+// checked once on registration. So no event can be lost, and an owner whose listener threw is
+// simply checked again next time.
+//
+// Traps are bugs: if the core ever traps, the session is failed for good, and every owner is told
+// with a CoreTrapError naming the trap.
+
+import { CoreTrapError, ErrnoError, Errno, layout, readStats, NO_DEADLINE } from '../bindings/index.js';
+import type { CoreExports } from '../bindings/index.js';
+import type { Clock, TimerHandle } from './clock.js';
+import type { TransmitOptions } from './devices/endpoint.js';
+import { reportCallbackError } from './devices/endpoint.js';
+import { Nic } from './nic.js';
+import { KeepAlive } from './keepalive.js';
+import { systemError } from './errors.js';
+
+/** What a socket call returns when the core trapped during it (the session is failed then). */
+export const TRAPPED = -Errno.EIO;
+
+/** Something that owns one core socket (a dgram socket, the pinger's ICMP socket). */
+export interface SocketOwner {
+  /** Re-reads the socket's full state from the core (receive queue, pending error, room) and acts. */
+  check(): void;
+  /** The stack failed or closed: give up with this error. */
+  onStackGone(error: Error): void;
+}
+
+/** @internal */
+export class Session {
+  readonly core: CoreExports;
+  readonly clock: Clock;
+  readonly keepAlive = new KeepAlive();
+  readonly nic: Nic;
+  /** Set when the core trapped: every later call fails with this error. */
+  failed: CoreTrapError | null = null;
+  closed = false;
+  readonly #owners = new Map<number, SocketOwner>();
+  /** Owners to check soon (registered after their events may have been drained). */
+  readonly #due = new Set<SocketOwner>();
+  #checksQueued = false;
+  /** Reused by every drain: each owner is checked once per drain however many events it had. */
+  readonly #woken = new Set<SocketOwner>();
+  readonly #io: number;
+  readonly #ioBytes: number;
+  readonly #events: number;
+  readonly #eventCapacity: number;
+  readonly #stats: number;
+  /** Views of the core's memory: it never grows after init, so they stay valid. */
+  readonly #bytes: Uint8Array;
+  readonly #result: DataView;
+  readonly #eventView: DataView;
+  #transmit: ((frame: Uint8Array) => void) | undefined;
+  #transmitOptions: TransmitOptions | undefined;
+  #pollQueued = false;
+  #timer: TimerHandle | undefined;
+  #timerAt = Infinity;
+  readonly #runQueuedPoll = (): void => {
+    this.#pollQueued = false;
+    this.pollNow();
+  };
+  readonly #onTimer = (): void => {
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    this.pollNow();
+  };
+  readonly #runDueChecks = (): void => {
+    this.#checksQueued = false;
+    if (this.closed || this.failed) { this.#due.clear(); return; }
+    const due = [...this.#due];
+    this.#due.clear();
+    for (const owner of due) this.#check(owner);
+  };
+
+  constructor(core: CoreExports, clock: Clock) {
+    this.core = core;
+    this.clock = clock;
+    const t = new DataView(core.memory.buffer, core.layoutTable(), layout.LAYOUT_BYTES);
+    this.#io = t.getUint32(layout.LAYOUT_IO, true);
+    this.#ioBytes = t.getUint32(layout.LAYOUT_IO_BYTES, true);
+    this.#events = t.getUint32(layout.LAYOUT_EVENTS, true);
+    this.#eventCapacity = t.getUint32(layout.LAYOUT_EVENT_CAPACITY, true);
+    this.#stats = t.getUint32(layout.LAYOUT_STATS, true);
+    this.#bytes = new Uint8Array(core.memory.buffer);
+    this.#result = new DataView(core.memory.buffer, t.getUint32(layout.LAYOUT_RESULT, true), layout.RESULT_BYTES);
+    this.#eventView = new DataView(core.memory.buffer, this.#events);
+    this.nic = new Nic(core, core.layoutTable());
+  }
+
+  // ---- frames ----
+
+  /** A frame from the link. */
+  receive(frame: Uint8Array, trusted: boolean): void {
+    if (this.closed || this.failed) return;
+    this.nic.deliver(frame, trusted);
+    this.requestPoll();
+  }
+
+  attach(transmit: ((frame: Uint8Array) => void) | undefined, options?: TransmitOptions): void {
+    this.#transmit = transmit;
+    this.#transmitOptions = options;
+  }
+
+  /** Hands every frame the core queued for transmission to the link. */
+  flushTransmit(): void {
+    this.nic.drain(this.#transmit, this.#transmitOptions?.acceptsPartialChecksum === true);
+  }
+
+  // ---- scheduling ----
+
+  /** The time to give the core: whole microseconds (the clock refuses values beyond 2^53). */
+  nowMicros(): number {
+    return Math.floor(this.clock.now());
+  }
+
+  /** Runs the core soon (once, however often it is asked before it runs). */
+  requestPoll(): void {
+    if (this.#pollQueued || this.closed || this.failed) return;
+    this.#pollQueued = true;
+    queueMicrotask(this.#runQueuedPoll);
+  }
+
+  /** Runs the core now, moves frames out and events to their owners, and arms the deadline timer. */
+  pollNow(): void {
+    if (this.closed || this.failed) return;
+    const now = this.nowMicros();
+    const deadline = this.call(() => this.core.poll(BigInt(now)));
+    if (deadline === undefined) return;
+    this.flushTransmit();
+    this.drainEvents();
+    if (deadline === NO_DEADLINE) {
+      this.#armTimer(Infinity);
+    } else if (Number(deadline) <= now) {
+      // Due now (frames the loopback produced during this poll): run again without waiting for
+      // the clock, which may be a VirtualClock that only moves when a test says so.
+      this.requestPoll();
+    } else {
+      this.#armTimer(deadlineUp(deadline));
+    }
+  }
+
+  /**
+   * Runs the core at the clock's time but leaves its events in the ring for the regular poll this
+   * requests. Socket calls use it: it brings the core's notion of "now" up to date and moves frames
+   * on, without emitting 'message' or 'error' from inside the user's own call (Node never does).
+   */
+  pollQuietly(): void {
+    if (this.closed || this.failed) return;
+    this.call(() => this.core.poll(BigInt(this.nowMicros())));
+    this.requestPoll();
+  }
+
+  /** After a socket call that queued frames: move them out now and poll soon. */
+  afterSend(): void {
+    this.flushTransmit();
+    this.requestPoll();
+  }
+
+  #armTimer(at: number): void {
+    if (at === this.#timerAt) return;
+    this.#clearTimer();
+    this.#timerAt = at;
+    if (at === Infinity) return;
+    this.#timer = this.clock.setTimer(at, this.#onTimer);
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) this.clock.clearTimer(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+  }
+
+  // ---- events ----
+
+  drainEvents(): void {
+    const view = this.#eventView;
+    let read = view.getUint32(layout.EVENTS_READ, true);
+    const written = view.getUint32(layout.EVENTS_WRITE, true);
+    const woken = this.#woken;
+    while (read !== written) {
+      const entry = layout.EVENTS_ENTRIES + (read % this.#eventCapacity) * layout.EVENT_BYTES;
+      const handle = view.getInt32(entry + layout.EVENT_HANDLE, true);
+      read = (read + 1) >>> 0;
+      // Whatever the entry's kind bits say, the owner's check re-reads everything.
+      const owner = this.#owners.get(handle);
+      if (owner) woken.add(owner);
+    }
+    view.setUint32(layout.EVENTS_READ, read, true);
+    // Events were lost to a full ring: every owner looks for itself.
+    if (view.getUint32(layout.EVENTS_OVERFLOW, true) !== 0) {
+      view.setUint32(layout.EVENTS_OVERFLOW, 0, true);
+      for (const owner of this.#owners.values()) woken.add(owner);
+    }
+    if (woken.size === 0) return;
+    const owners = [...woken];
+    woken.clear();
+    for (const owner of owners) this.#check(owner);
+  }
+
+  /**
+   * One owner's check. A listener that throws must not cost anyone their events (the owner is
+   * re-checked next time, others still run): the error is reported as Node reports an exception
+   * thrown by an event listener.
+   */
+  #check(owner: SocketOwner): void {
+    if (this.closed || this.failed) return;
+    try {
+      owner.check();
+    } catch (error) {
+      reportCallbackError(error);
+    }
+  }
+
+  /** Checks `owner` soon (a microtask), outside the caller's own call. */
+  scheduleCheck(owner: SocketOwner): void {
+    this.#due.add(owner);
+    if (this.#checksQueued) return;
+    this.#checksQueued = true;
+    queueMicrotask(this.#runDueChecks);
+  }
+
+  // ---- owners ----
+
+  /** Registers the owner of `handle`; it is checked once soon, so no earlier event is missed. */
+  register(handle: number, owner: SocketOwner): void {
+    this.#owners.set(handle, owner);
+    this.scheduleCheck(owner);
+  }
+
+  unregister(handle: number): void {
+    const owner = this.#owners.get(handle);
+    this.#owners.delete(handle);
+    if (owner) this.#due.delete(owner);
+  }
+
+  /** Opens a core socket of `kind`; throws the system error (EMFILE...) or the trap. */
+  openSocket(kind: number, syscall: string): number {
+    this.assertUsable(syscall);
+    this.pollQuietly();
+    let handle: number;
+    try {
+      handle = this.core.socketOpen(kind, this.nowMicros());
+    } catch (error) {
+      this.#fail(error);
+      throw this.failed!;
+    }
+    if (handle < 0) throw systemError(handle, syscall);
+    return handle;
+  }
+
+  /** Closes a core socket and forgets its owner. */
+  closeSocket(handle: number): void {
+    this.unregister(handle);
+    this.#closeInCore(handle);
+  }
+
+  #closeInCore(handle: number): void {
+    if (this.failed) return;
+    try { this.core.socketClose(handle); } catch (error) { this.#fail(error); }
+  }
+
+  // ---- socket calls: the one place that names the core's socket exports ----
+  // Each returns the core's result, or TRAPPED (-EIO) when the call trapped (the session is then
+  // failed; check `failed` to tell the two apart). No closure per call: these run per datagram.
+
+  socketBind(handle: number, address: number, port: number): number {
+    if (this.failed) return TRAPPED;
+    try { return this.core.socketBind(handle, address, port); } catch (error) { return this.#trapped(error); }
+  }
+
+  socketConnect(handle: number, address: number, port: number): number {
+    if (this.failed) return TRAPPED;
+    try { return this.core.socketConnect(handle, address, port); } catch (error) { return this.#trapped(error); }
+  }
+
+  socketDisconnect(handle: number): number {
+    if (this.failed) return TRAPPED;
+    try { return this.core.socketDisconnect(handle); } catch (error) { return this.#trapped(error); }
+  }
+
+  /** Sends `length` bytes already written to the I/O area. */
+  socketSend(handle: number, address: number, port: number, length: number): number {
+    if (this.failed) return TRAPPED;
+    try { return this.core.socketSend(handle, address, port, length, this.nowMicros()); } catch (error) { return this.#trapped(error); }
+  }
+
+  /** The oldest queued datagram's payload address (result block: source, port, length) or -errno. */
+  socketRecv(handle: number): number {
+    if (this.failed) return TRAPPED;
+    try { return this.core.socketRecv(handle); } catch (error) { return this.#trapped(error); }
+  }
+
+  socketRecvDone(handle: number): number {
+    if (this.failed) return TRAPPED;
+    try { return this.core.socketRecvDone(handle); } catch (error) { return this.#trapped(error); }
+  }
+
+  /** The pending error (negative errno), cleared by reading; 0 when none. */
+  socketError(handle: number): number {
+    if (this.failed) return TRAPPED;
+    try { return this.core.socketError(handle); } catch (error) { return this.#trapped(error); }
+  }
+
+  socketSetOption(handle: number, option: number, value: number): number {
+    if (this.failed) return TRAPPED;
+    try { return this.core.socketSetOption(handle, option, value); } catch (error) { return this.#trapped(error); }
+  }
+
+  /** Describes slot `index` in the result block: its handle, or 0 when free (or trapped). */
+  socketInfo(index: number): number {
+    if (this.failed) return 0;
+    try { return this.core.socketInfo(index); } catch (error) { this.#trapped(error); return 0; }
+  }
+
+  /** Describes the socket `handle` names in the result block (state, queue, pending error): 0 or -EBADF. */
+  socketDescribe(handle: number): number {
+    if (this.failed) return TRAPPED;
+    try { return this.core.socketDescribe(handle); } catch (error) { return this.#trapped(error); }
+  }
+
+  /** The next hop toward `address` (0: no route), as the core's routing would choose it. */
+  routeNextHop(address: number): number {
+    if (this.failed) return 0;
+    try { return this.core.routeNextHop(address) >>> 0; } catch (error) { this.#trapped(error); return 0; }
+  }
+
+  socketCapacity(): number {
+    if (this.failed) return 0;
+    try { return this.core.socketCapacity(); } catch (error) { this.#trapped(error); return 0; }
+  }
+
+  #trapped(error: unknown): number {
+    this.#fail(error);
+    return TRAPPED;
+  }
+
+  // ---- calls into the core ----
+
+  /** Runs a core call; a trap marks the session failed, tells every owner and returns undefined. */
+  call<T>(fn: () => T): T | undefined {
+    if (this.failed) return undefined;
+    try {
+      return fn();
+    } catch (error) {
+      this.#fail(error);
+      return undefined;
+    }
+  }
+
+  /** Like call, but throws the trap error instead of returning undefined. */
+  callOrThrow<T>(fn: () => T): T {
+    const r = this.call(fn);
+    if (this.failed) throw this.failed;
+    return r as T;
+  }
+
+  #fail(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.failed = error instanceof CoreTrapError ? error : new CoreTrapError(message, { cause: error });
+    this.#clearTimer();
+    this.#goodbye(this.failed);
+  }
+
+  #goodbye(error: Error): void {
+    const owners = [...this.#owners.values()];
+    this.#owners.clear();
+    this.#due.clear();
+    for (const owner of owners) {
+      try { owner.onStackGone(error); } catch (e) { reportCallbackError(e); }
+    }
+    this.keepAlive.releaseAll();
+  }
+
+  /** Throws the failure if the core trapped, EBADF if the stack was closed. */
+  assertUsable(syscall: string): void {
+    if (this.failed) throw this.failed;
+    if (this.closed) throw systemError(-Errno.EBADF, syscall, { detail: '(stack closed)' });
+  }
+
+  /** The error an operation gets on a failed or closed stack (EBADF for a closed one). */
+  goneError(syscall: string): Error {
+    return this.failed ?? systemError(-Errno.EBADF, syscall, { detail: '(stack closed)' });
+  }
+
+  /**
+   * Closes every core socket (owned or not), stops the timer, tells every owner; the session is
+   * unusable afterwards. The core itself stays readable (report() shows no socket left).
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.#clearTimer();
+    // Every socket of every kind, owned or not.
+    if (!this.failed) this.call(() => this.core.socketCloseAll());
+    this.#goodbye(new ErrnoError(-Errno.EBADF, 'close', '(stack closed)'));
+    this.#transmit = undefined;
+  }
+
+  // ---- I/O helpers ----
+
+  get ioBytes(): number {
+    return this.#ioBytes;
+  }
+
+  /** The I/O area as bytes (valid until the next core call). */
+  ioView(length: number): Uint8Array {
+    return this.#bytes.subarray(this.#io, this.#io + length);
+  }
+
+  /** Copies `bytes` into the I/O area. */
+  writeIo(bytes: Uint8Array): void {
+    this.#bytes.set(bytes, this.#io);
+  }
+
+  /** The result block (valid until the next core call). */
+  resultView(): DataView {
+    return this.#result;
+  }
+
+  /** The core's memory as bytes (never grows after init). */
+  get memoryBytes(): Uint8Array {
+    return this.#bytes;
+  }
+
+  /** Copies a received payload out of the core's memory into one new Buffer (Uint8Array outside Node). */
+  copyOut(ptr: number, length: number): Uint8Array {
+    const out = allocBytes(length);
+    out.set(this.#bytes.subarray(ptr, ptr + length));
+    return out;
+  }
+
+  stats(): Record<string, number> {
+    return { ...readStats(this.core.memory, this.#stats), ...this.nic.counters };
+  }
+}
+
+/**
+ * A core deadline as a clock time, rounded up: a timer that fired before the core's deadline would
+ * find nothing due, get the same deadline back and re-arm at the same instant forever.
+ */
+function deadlineUp(deadline: bigint): number {
+  const at = Number(deadline);
+  if (BigInt(at) >= deadline) return at;
+  // Beyond 2^53 not every integer is a double: step to the next one up.
+  return at + 2 ** (Math.floor(Math.log2(at)) - DOUBLE_MANTISSA_BITS);
+}
+const DOUBLE_MANTISSA_BITS = 52;
+
+type BufferLike = { allocUnsafe(n: number): Uint8Array };
+const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
+const allocBytes = (n: number): Uint8Array => (NodeBuffer ? NodeBuffer.allocUnsafe(n) : new Uint8Array(n));
