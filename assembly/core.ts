@@ -198,7 +198,11 @@ export class Core {
     const room = this.tx.available() > 0 && this.loopback.length < this.loopback.slots;
     this.udp.dispatch(room);
     this.ping.dispatch(room);
+    // The earliest of: the neighbour cache's timers, each socket's own "next poll at" (one heap per
+    // table; TCP's timers will live there), and now if looped frames wait.
     let deadline = cache.nextDeadline(now);
+    deadline = minDeadline(deadline, this.udp.table.nextPollAt());
+    deadline = minDeadline(deadline, this.ping.table.nextPollAt());
     if (this.loopback.length > 0) deadline = minDeadline(deadline, now);
     return deadline;
   }

@@ -186,5 +186,5 @@ function describeSlot(table: SocketTable, i: i32): void {
   store<u32>(r + INFO_RX_DATAGRAMS, <u32>queue.count);
   store<i32>(r + INFO_HANDLE, table.pool.handleOf(i));
   store<i32>(r + INFO_PENDING_ERROR, unchecked(table.pendingError[i]));
-  store<u32>(r + INFO_WAITING_WRITABLE, unchecked(table.wantsWritable[i]) ? 1 : 0);
+  store<u32>(r + INFO_WAITING_WRITABLE, table.isWaitingWritable(i) ? 1 : 0);
 }

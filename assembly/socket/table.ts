@@ -20,6 +20,8 @@ import { SlotPool, SLOT_FULL } from "../storage/slot_pool";
 import { count } from "../iface/stats";
 import { DatagramQueue } from "./datagram_queue";
 import { HashIndex, HASH_NONE } from "../storage/hash_index";
+import { LruList, LRU_NONE } from "../storage/lru_list";
+import { TimerHeap } from "../storage/timer_heap";
 import { Secret, SECRET_USE_INDEX } from "../secret";
 import { EphemeralPorts, PORT_COUNT } from "./ephemeral_ports";
 
@@ -40,10 +42,13 @@ export class SocketTable {
   readonly broadcast: StaticArray<bool>;
   /** A pending asynchronous error (negative errno) reported once, as SO_ERROR does. */
   readonly pendingError: StaticArray<i32>;
-  /** The socket's last send failed for lack of room (ENOBUFS): tell it when there is room again. */
-  readonly wantsWritable: StaticArray<bool>;
-  /** How many sockets have wantsWritable set. */
-  writableWaiters: i32 = 0;
+  /** Sockets whose last send failed for lack of room (ENOBUFS), oldest at the back. */
+  private readonly writers: LruList;
+  /**
+   * When each socket next needs the dispatch step of poll (later TCP's retransmission, delayed
+   * ACK, probe and TIME-WAIT timers): one heap, so thousands of idle timers cost nothing per poll.
+   */
+  private readonly pollAt: TimerHeap;
   readonly rx: StaticArray<DatagramQueue | null>;
   readonly ports: EphemeralPorts;
   private readonly heads: HashIndex;
@@ -67,7 +72,8 @@ export class SocketTable {
     this.createdAt = new StaticArray<i64>(capacity);
     this.broadcast = new StaticArray<bool>(capacity);
     this.pendingError = new StaticArray<i32>(capacity);
-    this.wantsWritable = new StaticArray<bool>(capacity);
+    this.writers = new LruList(capacity);
+    this.pollAt = new TimerHeap(capacity);
     const rx = new StaticArray<DatagramQueue | null>(capacity);
     for (let i = 0; i < capacity; i++) rx[i] = new DatagramQueue(rxBytes, rxDatagrams);
     this.rx = rx;
@@ -85,10 +91,11 @@ export class SocketTable {
    * it too; the objects themselves are in the caller's allowance).
    */
   static bytesFor(capacity: i32, rxBytes: i32): u64 {
-    const perSlot: u64 = sizeof<u8>() + 4 * sizeof<u32>() + sizeof<i64>() + 2 * sizeof<bool>() +
+    const perSlot: u64 = sizeof<u8>() + 4 * sizeof<u32>() + sizeof<i64>() + sizeof<bool>() +
       sizeof<i32>() + sizeof<usize>() + 2 * sizeof<i32>() + <u64>DatagramQueue.bytesFor(rxBytes);
     return <u64>capacity * perSlot + <u64>SlotPool.bytesFor(capacity, 0) +
-      <u64>HashIndex.bytesFor(capacity) + <u64>EphemeralPorts.bytesFor();
+      <u64>HashIndex.bytesFor(capacity) + <u64>EphemeralPorts.bytesFor() +
+      <u64>LruList.bytesFor(capacity) + <u64>TimerHeap.bytesFor(capacity);
   }
 
   @inline queue(index: i32): DatagramQueue {
@@ -116,7 +123,6 @@ export class SocketTable {
     unchecked(this.createdAt[i] = now);
     unchecked(this.broadcast[i] = false);
     unchecked(this.pendingError[i] = 0);
-    unchecked(this.wantsWritable[i] = false);
     this.queue(i).clear();
     return handle;
   }
@@ -130,6 +136,7 @@ export class SocketTable {
   close(index: i32): void {
     const handle = this.pool.handleOf(index);
     this.clearWritable(index);
+    this.pollAt.cancel(index);
     if (unchecked(this.state[index]) != SOCKET_STATE_OPEN) this.unlinkPort(index);
     unchecked(this.state[index] = 0);
     this.queue(index).clear();
@@ -144,25 +151,51 @@ export class SocketTable {
 
   /** Records that socket i waits for room to send (its send just failed with ENOBUFS). */
   waitForWritable(i: i32): void {
-    if (unchecked(this.wantsWritable[i])) return;
-    unchecked(this.wantsWritable[i] = true);
-    this.writableWaiters++;
+    if (!this.writers.isMember(i)) this.writers.pushFront(i);
   }
 
   clearWritable(i: i32): void {
-    if (!unchecked(this.wantsWritable[i])) return;
-    unchecked(this.wantsWritable[i] = false);
-    this.writableWaiters--;
+    this.writers.remove(i);
   }
 
-  /** Sockets whose send found no room hear that there is room again (EVENT_WRITABLE). */
+  @inline isWaitingWritable(i: i32): bool {
+    return this.writers.isMember(i);
+  }
+
+  @inline get writableWaiters(): i32 {
+    return this.writers.length;
+  }
+
+  /**
+   * Sockets whose send found no room hear that there is room again (EVENT_WRITABLE), oldest
+   * first. Costs one step per waiting socket, nothing for the others.
+   */
   wakeWriters(events: EventRing): void {
-    const pool = this.pool;
-    for (let i = pool.nextLive(0); i >= 0 && this.writableWaiters > 0; i = pool.nextLive(i + 1)) {
-      if (!unchecked(this.wantsWritable[i])) continue;
-      this.clearWritable(i);
-      events.push(pool.handleOf(i), this.source(i), EVENT_WRITABLE, 0);
+    const writers = this.writers;
+    for (let i = writers.back(); i != LRU_NONE; i = writers.back()) {
+      writers.remove(i);
+      events.push(this.pool.handleOf(i), this.source(i), EVENT_WRITABLE, 0);
     }
+  }
+
+  /** Asks for the dispatch step of a poll at `at` or later for socket i (replacing any earlier ask). */
+  schedule(i: i32, at: i64): void {
+    this.pollAt.set(i, at);
+  }
+
+  unschedule(i: i32): void {
+    this.pollAt.cancel(i);
+  }
+
+  /** The earliest time a socket of this table asked for (TIMER_NEVER: none). */
+  @inline nextPollAt(): i64 {
+    return this.pollAt.peekDeadline();
+  }
+
+  /** A socket whose asked-for time has come (removed from the heap), or -1 when none is due. */
+  takeDue(now: i64): i32 {
+    if (this.pollAt.peekDeadline() > now) return NONE;
+    return this.pollAt.pop();
   }
 
   /** Whether (address, port) is taken by another socket (a wildcard overlaps everything). */

@@ -105,3 +105,43 @@ describe("core built alone", () => {
     expect<u32>(takeEvents(core, h)).toBe(EVENT_READABLE | EVENT_WRITABLE);
   });
 });
+
+describe("socket table timers and writers", () => {
+  it("a socket's next-poll time is the deadline poll returns, and only due sockets are taken", () => {
+    const core = build(0, 11, 0);
+    const table = core.udp.table;
+    const a = table.resolve(table.open(0));
+    const b = table.resolve(table.open(0));
+    expect<i64>(core.poll(MICROS)).toBe(i64.MAX_VALUE); // nothing asked for
+    table.schedule(a, 5 * MICROS);
+    table.schedule(b, 3 * MICROS);
+    expect<i64>(core.poll(MICROS)).toBe(3 * MICROS);
+    expect<i32>(table.takeDue(2 * MICROS)).toBe(-1);
+    expect<i32>(table.takeDue(3 * MICROS)).toBe(b);
+    expect<i32>(table.takeDue(3 * MICROS)).toBe(-1);
+    // Closing a socket drops its timer.
+    table.close(a);
+    expect<i64>(core.poll(MICROS)).toBe(i64.MAX_VALUE);
+  });
+
+  it("writers are woken oldest first, once each, and a closed one not at all", () => {
+    const core = build(0, 12, 0);
+    const table = core.udp.table;
+    const h1 = table.open(0), h2 = table.open(0), h3 = table.open(0);
+    const i1 = table.resolve(h1), i2 = table.resolve(h2), i3 = table.resolve(h3);
+    table.waitForWritable(i2);
+    table.waitForWritable(i1);
+    table.waitForWritable(i2); // already waiting: still once
+    table.waitForWritable(i3);
+    table.close(i3);
+    expect<i32>(table.writableWaiters).toBe(2);
+    const ring = core.events.ptr;
+    const start = load<u32>(ring + EVENTS_WRITE);
+    table.wakeWriters(core.events);
+    expect<u32>(load<u32>(ring + EVENTS_WRITE) - start).toBe(2);
+    const first = ring + EVENTS_ENTRIES + <usize>(start & (core.events.capacity - 1)) * EVENT_BYTES;
+    expect<i32>(load<i32>(first + EVENT_HANDLE)).toBe(h2);
+    expect<i32>(load<i32>(first + EVENT_BYTES + EVENT_HANDLE)).toBe(h1);
+    expect<i32>(table.writableWaiters).toBe(0);
+  });
+});
