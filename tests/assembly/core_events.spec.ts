@@ -7,13 +7,15 @@ import {
   LAYOUT_TX_AVAIL, LAYOUT_TX_USED, LAYOUT_TX_SIZE, LAYOUT_EVENTS, LAYOUT_IO,
   VIRTQ_RING_IDX, VIRTQ_RING_ENTRIES, VIRTQ_AVAIL_ENTRY_BYTES, VIRTQ_USED_ENTRY_BYTES,
   VIRTQ_USED_ENTRY_ID, VIRTQ_USED_ENTRY_LEN, EVENTS_WRITE, EVENTS_READ, EVENTS_ENTRIES, EVENT_BYTES,
-  EVENT_HANDLE, EVENT_KIND, EVENT_WRITABLE, SOCKET_KIND_UDP,
+  EVENT_HANDLE, EVENT_KIND, EVENT_WRITABLE, SOCKET_KIND_UDP, LAYOUT_RESULT, INFO_CREATED_AT,
 } from "../../bindings/layout";
 import { configBlock, init, layoutTable, poll } from "../../assembly/abi/stack";
-import { socketOpen, socketBind, socketSend, socketSetOption } from "../../assembly/abi/sockets";
+import { socketOpen, socketBind, socketSend, socketSetOption, socketInfo } from "../../assembly/abi/sockets";
 import { OPTION_BROADCAST } from "../../assembly/socket/table";
 
 const TX_QUEUE: u32 = 2;
+/** A handle's slot index: its low 16 bits (storage/slot_pool.ts); UDP slots come first in socketInfo. */
+const SLOT_INDEX_MASK: i32 = 0xffff;
 const BROADCAST: u32 = 0x0a0000ff;
 
 function layout(offset: u32): usize {
@@ -82,5 +84,20 @@ describe("core events", () => {
     poll(3);
     expect<i32>(eventsFor(h).length).toBe(0);
     expect<i32>(socketSend(h, BROADCAST, 9, 10, 0)).toBe(10);
+  });
+
+  it("socket calls run on the host's time, not the last poll's; time never goes back", () => {
+    poll(1_000_000);
+    // Ten seconds without a poll, then a socket opened: stamped with the time the host gave.
+    const h = socketOpen(SOCKET_KIND_UDP, 11_000_000);
+    expect<i32>(socketInfo(h & SLOT_INDEX_MASK)).toBe(h);
+    expect<i64>(load<i64>(layout(LAYOUT_RESULT) + INFO_CREATED_AT)).toBe(11_000_000);
+    // An earlier time (a confused host) or no time at all changes nothing.
+    const g = socketOpen(SOCKET_KIND_UDP, 5_000_000);
+    socketInfo(g & SLOT_INDEX_MASK);
+    expect<i64>(load<i64>(layout(LAYOUT_RESULT) + INFO_CREATED_AT)).toBe(11_000_000);
+    const n = socketOpen(SOCKET_KIND_UDP, NaN);
+    socketInfo(n & SLOT_INDEX_MASK);
+    expect<i64>(load<i64>(layout(LAYOUT_RESULT) + INFO_CREATED_AT)).toBe(11_000_000);
   });
 });

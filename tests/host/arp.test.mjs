@@ -732,3 +732,22 @@ test('an idle poll with 65536 neighbours cached costs what it costs with none (w
   link.close();
   a.close();
 });
+
+test('a send after a long idle runs on the host\'s time, not the last poll\'s: the ARP retry comes exactly 1 s after it', async (t) => {
+  const { clock, a, seen, done } = await stackOnPort(t);
+  const socket = a.dgram.createSocket('udp4');
+  await new Promise((resolve) => socket.bind(5000, resolve));
+  await clock.advanceMsAsync(1);
+  // Idle for 10 s: nothing is scheduled, so the core is not polled in between.
+  await clock.advanceMsAsync(10_000);
+  const sentAt = clock.now();
+  socket.send('late', 9, '10.0.0.9');
+  await clock.advanceMsAsync(999);
+  const requests = () => seen.filter((p) => isArpRequest(p) && p.arp.tpa === '10.0.0.9').map((p) => p.at - sentAt);
+  assert.deepEqual(requests(), [0], 'one request at the send, none due at once after it');
+  await clock.advanceMsAsync(1);
+  assert.deepEqual(requests(), [0, 1000 * MS]);
+  socket.close();
+  await clock.advanceMsAsync(10_000);
+  done();
+});
