@@ -10,7 +10,7 @@ import type { CoreExports, CoreSource } from '../bindings/index.js';
 import { parseCidr, parseIpv4, parseMac, formatIpv4, formatMac } from './address.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { RealClock } from './clock.js';
-import type { LinkEndpoint, TransmitOptions } from './devices/endpoint.js';
+import type { FrameRings, LinkEndpoint, TransmitOptions } from './devices/endpoint.js';
 import { reportCallbackError } from './devices/endpoint.js';
 import { Nic } from './nic.js';
 import { KeepAlive } from './keepalive.js';
@@ -143,8 +143,6 @@ export class Stack implements LinkEndpoint {
   readonly #eventCapacity: number;
   readonly #stats: number;
   readonly #pinger: Pinger;
-  #transmit: ((frame: Uint8Array) => void) | undefined;
-  #transmitOptions: TransmitOptions | undefined;
   #pollQueued = false;
   #timer: TimerHandle | undefined;
   #timerAt = Infinity;
@@ -161,7 +159,7 @@ export class Stack implements LinkEndpoint {
     this.#events = t.getUint32(layout.LAYOUT_EVENTS, true);
     this.#eventCapacity = t.getUint32(layout.LAYOUT_EVENT_CAPACITY, true);
     this.#stats = t.getUint32(layout.LAYOUT_STATS, true);
-    this.#nic = new Nic(core, core.layoutTable());
+    this.#nic = new Nic(core, core.layoutTable(), this);
     this.dgram = new DgramApi(this);
     this.#pinger = new Pinger(this);
   }
@@ -223,8 +221,12 @@ export class Stack implements LinkEndpoint {
   }
 
   attach(transmit: (frame: Uint8Array) => void, options?: TransmitOptions): void {
-    this.#transmit = transmit;
-    this.#transmitOptions = options;
+    this.#nic.attach(transmit, options);
+  }
+
+  /** LinkEndpoint: the NIC's rings, for links that move frames ring to ring. */
+  get rings(): FrameRings {
+    return this.#nic;
   }
 
   // ---- scheduling ----
@@ -285,7 +287,7 @@ export class Stack implements LinkEndpoint {
 
   /** Hands every frame the core queued for transmission to the link. */
   flushTransmit(): void {
-    this.#nic.drain(this.#transmit, this.#transmitOptions?.acceptsPartialChecksum === true);
+    this.#nic.flush();
   }
 
   // ---- calls into the core ----
@@ -454,7 +456,7 @@ export class Stack implements LinkEndpoint {
     for (const owner of [...this.#owners.values()]) owner.onStackGone(error);
     this.#owners.clear();
     this.keepAlive.releaseAll();
-    this.#transmit = undefined;
+    this.#nic.attach(undefined);
   }
 }
 
