@@ -187,8 +187,7 @@ export class Nic implements FrameRings {
       return false;
     }
     if (frame.length + VIRTIO_NET_HDR_BYTES > this.#rxCapacity) {
-      this.countOversize();
-      this.completeRx(0, false);
+      this.refuseRx();
       return false;
     }
     this.#bytes.set(frame, this.rxOffset);
@@ -283,19 +282,18 @@ export class Nic implements FrameRings {
     if (this.#rxId === NONE) return;
     const view = this.#memoryView();
     const bytes = this.#bytes;
-    if (length === 0) {
-      // Nothing written: the core counts an empty buffer as a device error.
-      this.rx.complete(view, this.#rxId, 0);
-    } else {
-      const header = this.rxOffset - VIRTIO_NET_HDR_BYTES;
-      bytes.fill(0, header, this.rxOffset);
-      if (trusted) bytes[header + VIRTIO_NET_HDR_FLAGS] = VIRTIO_NET_HDR_F_DATA_VALID;
-      this.rx.complete(view, this.#rxId, VIRTIO_NET_HDR_BYTES + length);
-    }
+    const header = this.rxOffset - VIRTIO_NET_HDR_BYTES;
+    bytes.fill(0, header, this.rxOffset);
+    if (trusted) bytes[header + VIRTIO_NET_HDR_FLAGS] = VIRTIO_NET_HDR_F_DATA_VALID;
+    this.rx.complete(view, this.#rxId, VIRTIO_NET_HDR_BYTES + length);
     this.#rxId = NONE;
   }
 
-  countOversize(): void {
+  refuseRx(): void {
+    if (this.#rxId === NONE) return;
     this.counters.rxOversize++;
+    // Nothing written, not even a header: the core counts the empty buffer as a device error.
+    this.rx.complete(this.#memoryView(), this.#rxId, 0);
+    this.#rxId = NONE;
   }
 }

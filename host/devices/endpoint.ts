@@ -77,10 +77,10 @@ export interface FrameRings {
   /** Takes the next receive buffer and returns how many frame bytes it holds (-1 if none). */
   takeRx(): number;
   readonly rxOffset: number;
-  /** Returns the buffer taken by takeRx with a frame of `length` bytes (0: nothing written). */
+  /** Returns the buffer taken by takeRx holding a frame of `length` bytes (0 is an empty frame). */
   completeRx(length: number, trusted: boolean): void;
-  /** Counts a frame that did not fit the receive buffer it was offered (the buffer goes back empty). */
-  countOversize(): void;
+  /** Returns the buffer taken by takeRx unused: the frame was longer (counted as rxOversize). */
+  refuseRx(): void;
   readonly bytes: Uint8Array;
   readonly words: Int32Array;
   /** Asks the endpoint to process what was moved (the stack polls soon). */

@@ -286,8 +286,7 @@ class Direction implements TurnTask {
       if (length > limit) { stats.dropped.mtu++; src.completeTx(); continue; }
       const room = dst.takeRx();
       if (length > room) {
-        dst.countOversize();
-        dst.completeRx(0, false);
+        dst.refuseRx();
       } else {
         copyBytes(src.bytes, src.words, src.txOffset, dst.bytes, dst.words, dst.rxOffset, length);
         dst.completeRx(length, trusted);
