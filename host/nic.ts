@@ -1,10 +1,21 @@
-// The device side of the core's two virtqueues (VirtIO 1.2 split rings): the host is the device.
-// Receive: take a buffer the core offered, write a virtio_net_hdr and the frame, return it in the
-// used ring. Transmit: take each frame the core offered, copy it out, return the descriptor.
-// Region addresses come from the core's layout table; field offsets from bindings/layout.ts.
+// The device side of the core's two virtqueues (VirtIO 1.2 split rings, section 2.7): the host is
+// the device. Receive: take a buffer the core offered, write a virtio_net_hdr and the frame, return
+// it in the used ring. Transmit: take each frame the core offered, hand it to the link, return the
+// descriptor. Region addresses come from the core's layout table; field offsets from
+// bindings/layout.ts.
+//
+// Two ways to reach a link:
+//   - FrameRings (a MemoryLink between two stacks): the link takes frames straight out of the
+//     transmit buffers and writes them straight into a peer's receive buffers; the Nic only tells
+//     it when there is something to move (after each poll). Nothing is allocated per frame.
+//   - a transmit function (any other endpoint, which keeps the frame it is given): each frame is
+//     copied out into its own Uint8Array.
+// The core's memory never grows after init, so the views made here stay valid; they are remade if
+// the buffer ever changes.
 
 import { layout } from '../bindings/index.js';
 import type { CoreExports } from '../bindings/index.js';
+import type { FrameRings, RingListener, TransmitOptions } from './devices/endpoint.js';
 
 const {
   VIRTQ_DESC_BYTES, VIRTQ_DESC_ADDR, VIRTQ_DESC_LEN, VIRTQ_RING_IDX, VIRTQ_RING_ENTRIES,
@@ -15,23 +26,28 @@ const {
 
 /** A checksum that computes to zero is sent as its one's complement twin (RFC 768 for UDP). */
 const ZERO_CHECKSUM_SENT_AS = 0xffff;
+const U16_MODULO = 0x10000;
+const U16_MASK = 0xffff;
+const U16_BITS = 16;
+/** No descriptor taken. */
+const NONE = -1;
 
 /**
  * The device's half of VIRTIO_NET_F_CSUM: the field at start + offset holds the pseudo-header
  * sum; the one's complement sum from `start` to the end of the frame completes it (RFC 1071).
+ * The frame is bytes[base, base + length).
  */
-export function completeChecksum(frame: Uint8Array, start: number, offset: number): void {
+export function completeChecksum(bytes: Uint8Array, base: number, length: number, start: number, offset: number): void {
   let sum = 0;
-  let i = start;
-  for (; i + 1 < frame.length; i += 2) sum += (frame[i]! << 8) | frame[i + 1]!;
-  if (i < frame.length) sum += frame[i]! << 8;
-  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
-  const checksum = (~sum & 0xffff) || ZERO_CHECKSUM_SENT_AS;
-  frame[start + offset] = checksum >> 8;
-  frame[start + offset + 1] = checksum & 0xff;
+  const end = base + length;
+  let i = base + start;
+  for (; i + 1 < end; i += 2) sum += (bytes[i]! << 8) | bytes[i + 1]!;
+  if (i < end) sum += bytes[i]! << 8;
+  while (sum > U16_MASK) sum = (sum & U16_MASK) + (sum >>> U16_BITS);
+  const checksum = (~sum & U16_MASK) || ZERO_CHECKSUM_SENT_AS;
+  bytes[base + start + offset] = checksum >> 8;
+  bytes[base + start + offset + 1] = checksum & 0xff;
 }
-
-const U16_MODULO = 0x10000;
 
 interface QueueRegions {
   desc: number;
@@ -43,7 +59,7 @@ interface QueueRegions {
 /** One virtqueue seen from the device: consumes the available ring, produces the used ring. */
 class DeviceQueue {
   #lastAvail = 0;
-  constructor(readonly memory: WebAssembly.Memory, readonly q: QueueRegions) {}
+  constructor(readonly q: QueueRegions) {}
 
   /** Descriptor ids the driver offered and the device has not taken yet. */
   pending(view: DataView): number {
@@ -58,9 +74,16 @@ class DeviceQueue {
     return view.getUint16(this.q.avail + VIRTQ_RING_ENTRIES + slot * VIRTQ_AVAIL_ENTRY_BYTES, true);
   }
 
-  descriptor(view: DataView, id: number): { addr: number; len: number } {
-    const d = this.q.desc + id * VIRTQ_DESC_BYTES;
-    return { addr: Number(view.getBigUint64(d + VIRTQ_DESC_ADDR, true)), len: view.getUint32(d + VIRTQ_DESC_LEN, true) };
+  /**
+   * The buffer address of descriptor `id`. The field is 64 bits (little-endian); wasm32 addresses
+   * fit its low word, so no BigInt is needed.
+   */
+  address(view: DataView, id: number): number {
+    return view.getUint32(this.q.desc + id * VIRTQ_DESC_BYTES + VIRTQ_DESC_ADDR, true);
+  }
+
+  length(view: DataView, id: number): number {
+    return view.getUint32(this.q.desc + id * VIRTQ_DESC_BYTES + VIRTQ_DESC_LEN, true);
   }
 
   /** Returns descriptor `id` to the driver with `len` bytes written. */
@@ -84,75 +107,193 @@ export interface NicCounters {
   txChecksumsCompleted: number;
 }
 
-export class Nic {
+/** What the Nic needs from the stack it belongs to. */
+export interface NicHost {
+  readonly closed: boolean;
+  readonly failed: Error | null;
+  /** Runs the core soon (frames were written to its receive ring or taken from its transmit ring). */
+  requestPoll(): void;
+}
+
+export class Nic implements FrameRings {
   readonly rx: DeviceQueue;
   readonly tx: DeviceQueue;
   readonly counters: NicCounters = { rxNoBuffer: 0, rxOversize: 0, txNoLink: 0, txChecksumsCompleted: 0 };
+  #view: DataView;
+  #bytes: Uint8Array;
+  #words: Int32Array;
+  #transmit: ((frame: Uint8Array) => void) | undefined;
+  #transmitOptions: TransmitOptions | undefined;
+  #listener: RingListener | undefined;
+  #txId = NONE;
+  #rxId = NONE;
+  txOffset = 0;
+  rxOffset = 0;
 
-  constructor(readonly core: CoreExports, layoutTable: number) {
-    const t = new DataView(core.memory.buffer, layoutTable, layout.LAYOUT_BYTES);
-    const u32 = (offset: number) => t.getUint32(offset, true);
-    this.rx = new DeviceQueue(core.memory, {
+  constructor(readonly core: CoreExports, layoutTable: number, private readonly host: NicHost) {
+    const buffer = core.memory.buffer;
+    this.#view = new DataView(buffer);
+    this.#bytes = new Uint8Array(buffer);
+    this.#words = new Int32Array(buffer, 0, buffer.byteLength >>> 2);
+    const u32 = (offset: number) => this.#view.getUint32(layoutTable + offset, true);
+    this.rx = new DeviceQueue({
       desc: u32(layout.LAYOUT_RX_DESC), avail: u32(layout.LAYOUT_RX_AVAIL),
       used: u32(layout.LAYOUT_RX_USED), size: u32(layout.LAYOUT_RX_SIZE),
     });
-    this.tx = new DeviceQueue(core.memory, {
+    this.tx = new DeviceQueue({
       desc: u32(layout.LAYOUT_TX_DESC), avail: u32(layout.LAYOUT_TX_AVAIL),
       used: u32(layout.LAYOUT_TX_USED), size: u32(layout.LAYOUT_TX_SIZE),
     });
   }
 
+  /** The DataView over the core's memory, remade only if the memory was replaced. */
+  #memoryView(): DataView {
+    const buffer = this.core.memory.buffer;
+    if (this.#view.buffer !== buffer) {
+      this.#view = new DataView(buffer);
+      this.#bytes = new Uint8Array(buffer);
+      this.#words = new Int32Array(buffer, 0, buffer.byteLength >>> 2);
+    }
+    return this.#view;
+  }
+
+  get bytes(): Uint8Array {
+    this.#memoryView();
+    return this.#bytes;
+  }
+
+  get words(): Int32Array {
+    this.#memoryView();
+    return this.#words;
+  }
+
+  get closed(): boolean {
+    return this.host.closed || this.host.failed !== null;
+  }
+
+  // ---- a transmit function (endpoints that keep what they are given) ----
+
+  /** The link's transmit function (undefined: detached, frames count as txNoLink). */
+  attach(transmit: ((frame: Uint8Array) => void) | undefined, options?: TransmitOptions): void {
+    this.#transmit = transmit;
+    this.#transmitOptions = options;
+    if (transmit) this.#listener = undefined;
+  }
+
   /** Writes a received frame into the next offered buffer; false (counted) if there is none or it is too long. */
   deliver(frame: Uint8Array, trusted: boolean): boolean {
-    const memory = this.core.memory;
-    const view = new DataView(memory.buffer);
-    if (this.rx.pending(view) === 0) {
+    if (this.takeRx() < 0) {
       this.counters.rxNoBuffer++;
       return false;
     }
-    const id = this.rx.take(view);
-    const { addr, len } = this.rx.descriptor(view, id);
-    if (frame.length + VIRTIO_NET_HDR_BYTES > len) {
-      this.counters.rxOversize++;
-      this.rx.complete(view, id, 0);
+    if (frame.length + VIRTIO_NET_HDR_BYTES > this.#rxCapacity) {
+      this.refuseRx();
       return false;
     }
-    const bytes = new Uint8Array(memory.buffer);
-    bytes.fill(0, addr, addr + VIRTIO_NET_HDR_BYTES);
-    if (trusted) bytes[addr + VIRTIO_NET_HDR_FLAGS] = VIRTIO_NET_HDR_F_DATA_VALID;
-    bytes.set(frame, addr + VIRTIO_NET_HDR_BYTES);
-    this.rx.complete(view, id, VIRTIO_NET_HDR_BYTES + frame.length);
+    this.#bytes.set(frame, this.rxOffset);
+    this.completeRx(frame.length, trusted);
     return true;
   }
 
   /**
-   * Takes every frame the core offered for transmission, in order. A frame whose checksum the core
-   * left partial is completed here unless the link says its receiver does not verify.
+   * After every poll and every socket call that may have queued frames: with a ring link, tells it
+   * what there is to move; otherwise hands every frame the core offered to the transmit function,
+   * in order, each in its own copy.
    */
-  drain(send: ((frame: Uint8Array) => void) | undefined, acceptsPartialChecksum: boolean): number {
-    const memory = this.core.memory;
-    const view = new DataView(memory.buffer);
-    let n = 0;
-    while (this.tx.pending(view) > 0) {
-      const id = this.tx.take(view);
-      const { addr, len } = this.tx.descriptor(view, id);
-      const frame = len > VIRTIO_NET_HDR_BYTES
-        ? new Uint8Array(memory.buffer.slice(addr + VIRTIO_NET_HDR_BYTES, addr + len))
-        : new Uint8Array(0);
-      if (frame.length > 0 && (view.getUint8(addr + VIRTIO_NET_HDR_FLAGS) & VIRTIO_NET_HDR_F_NEEDS_CSUM) !== 0 &&
-          !acceptsPartialChecksum) {
-        const start = view.getUint16(addr + VIRTIO_NET_HDR_CSUM_START, true);
-        const offset = view.getUint16(addr + VIRTIO_NET_HDR_CSUM_OFFSET, true);
-        if (start + offset + 2 <= frame.length) {
-          completeChecksum(frame, start, offset);
-          this.counters.txChecksumsCompleted++;
-        }
-      }
-      this.tx.complete(view, id, 0);
-      n++;
+  flush(): void {
+    const listener = this.#listener;
+    if (listener) {
+      if (this.closed) return;
+      const view = this.#memoryView();
+      if (this.tx.pending(view) > 0) listener.onTransmitReady();
+      if (this.rx.pending(view) > 0) listener.onReceiveRoom();
+      return;
+    }
+    const send = this.#transmit;
+    const acceptsPartial = this.#transmitOptions?.acceptsPartialChecksum === true;
+    for (let length = this.takeTx(acceptsPartial); length >= 0; length = this.takeTx(acceptsPartial)) {
+      const frame = this.#bytes.slice(this.txOffset, this.txOffset + length);
+      this.completeTx();
       if (send) send(frame);
       else this.counters.txNoLink++;
     }
-    return n;
+  }
+
+  // ---- FrameRings (a link that moves frames ring to ring) ----
+
+  attachRings(listener: RingListener | undefined): void {
+    this.#listener = listener;
+    if (listener) { this.#transmit = undefined; this.#transmitOptions = undefined; }
+  }
+
+  wake(): void {
+    this.host.requestPoll();
+  }
+
+  txPending(): number {
+    return this.closed ? 0 : this.tx.pending(this.#memoryView());
+  }
+
+  takeTx(acceptsPartialChecksum: boolean): number {
+    const view = this.#memoryView();
+    if (this.#txId !== NONE || this.tx.pending(view) === 0) return NONE;
+    const id = this.tx.take(view);
+    const addr = this.tx.address(view, id);
+    const len = this.tx.length(view, id);
+    this.#txId = id;
+    this.txOffset = addr + VIRTIO_NET_HDR_BYTES;
+    const length = len > VIRTIO_NET_HDR_BYTES ? len - VIRTIO_NET_HDR_BYTES : 0;
+    if (length > 0 && !acceptsPartialChecksum &&
+        (view.getUint8(addr + VIRTIO_NET_HDR_FLAGS) & VIRTIO_NET_HDR_F_NEEDS_CSUM) !== 0) {
+      const start = view.getUint16(addr + VIRTIO_NET_HDR_CSUM_START, true);
+      const offset = view.getUint16(addr + VIRTIO_NET_HDR_CSUM_OFFSET, true);
+      if (start + offset + 2 <= length) {
+        completeChecksum(this.#bytes, this.txOffset, length, start, offset);
+        this.counters.txChecksumsCompleted++;
+      }
+    }
+    return length;
+  }
+
+  completeTx(): void {
+    if (this.#txId === NONE) return;
+    this.tx.complete(this.#memoryView(), this.#txId, 0);
+    this.#txId = NONE;
+  }
+
+  rxFree(): number {
+    return this.closed ? 0 : this.rx.pending(this.#memoryView());
+  }
+
+  #rxCapacity = 0;
+
+  takeRx(): number {
+    const view = this.#memoryView();
+    if (this.#rxId !== NONE || this.rx.pending(view) === 0) return NONE;
+    const id = this.rx.take(view);
+    const addr = this.rx.address(view, id);
+    this.#rxCapacity = this.rx.length(view, id);
+    this.#rxId = id;
+    this.rxOffset = addr + VIRTIO_NET_HDR_BYTES;
+    return this.#rxCapacity > VIRTIO_NET_HDR_BYTES ? this.#rxCapacity - VIRTIO_NET_HDR_BYTES : 0;
+  }
+
+  completeRx(length: number, trusted: boolean): void {
+    if (this.#rxId === NONE) return;
+    const view = this.#memoryView();
+    const bytes = this.#bytes;
+    const header = this.rxOffset - VIRTIO_NET_HDR_BYTES;
+    bytes.fill(0, header, this.rxOffset);
+    if (trusted) bytes[header + VIRTIO_NET_HDR_FLAGS] = VIRTIO_NET_HDR_F_DATA_VALID;
+    this.rx.complete(view, this.#rxId, VIRTIO_NET_HDR_BYTES + length);
+    this.#rxId = NONE;
+  }
+
+  refuseRx(): void {
+    if (this.#rxId === NONE) return;
+    this.counters.rxOversize++;
+    // Nothing written, not even a header: the core counts the empty buffer as a device error.
+    this.rx.complete(this.#memoryView(), this.#rxId, 0);
+    this.#rxId = NONE;
   }
 }

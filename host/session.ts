@@ -57,8 +57,6 @@ export class Session {
   readonly #bytes: Uint8Array;
   readonly #result: DataView;
   readonly #eventView: DataView;
-  #transmit: ((frame: Uint8Array) => void) | undefined;
-  #transmitOptions: TransmitOptions | undefined;
   #pollQueued = false;
   #timer: TimerHandle | undefined;
   #timerAt = Infinity;
@@ -91,7 +89,7 @@ export class Session {
     this.#bytes = new Uint8Array(core.memory.buffer);
     this.#result = new DataView(core.memory.buffer, t.getUint32(layout.LAYOUT_RESULT, true), layout.RESULT_BYTES);
     this.#eventView = new DataView(core.memory.buffer, this.#events);
-    this.nic = new Nic(core, core.layoutTable());
+    this.nic = new Nic(core, core.layoutTable(), this);
   }
 
   // ---- frames ----
@@ -104,13 +102,12 @@ export class Session {
   }
 
   attach(transmit: ((frame: Uint8Array) => void) | undefined, options?: TransmitOptions): void {
-    this.#transmit = transmit;
-    this.#transmitOptions = options;
+    this.nic.attach(transmit, options);
   }
 
-  /** Hands every frame the core queued for transmission to the link. */
+  /** Hands every frame the core queued for transmission to the link (or tells a ring-to-ring link). */
   flushTransmit(): void {
-    this.nic.drain(this.#transmit, this.#transmitOptions?.acceptsPartialChecksum === true);
+    this.nic.flush();
   }
 
   // ---- scheduling ----
@@ -400,7 +397,7 @@ export class Session {
     // Every socket of every kind, owned or not.
     if (!this.failed) this.call(() => this.core.socketCloseAll());
     this.#goodbye(new ErrnoError(-Errno.EBADF, 'close', '(stack closed)'));
-    this.#transmit = undefined;
+    this.nic.attach(undefined);
   }
 
   // ---- I/O helpers ----

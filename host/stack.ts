@@ -9,7 +9,7 @@ import type { CoreExports, CoreSource } from '../bindings/index.js';
 import { parseCidr, parseIpv4, parseMac, formatIpv4, formatMac } from './address.js';
 import type { Clock } from './clock.js';
 import { RealClock } from './clock.js';
-import type { LinkEndpoint, TransmitOptions } from './devices/endpoint.js';
+import type { FrameRings, LinkEndpoint, TransmitOptions } from './devices/endpoint.js';
 import type { KeepAlive } from './keepalive.js';
 import { Session } from './session.js';
 import { DgramApi } from './dgram.js';
@@ -330,6 +330,11 @@ export class Stack implements LinkEndpoint {
 
   attach(transmit: (frame: Uint8Array) => void, options?: TransmitOptions): void {
     this.session.attach(transmit, options);
+  }
+
+  /** LinkEndpoint: the NIC's rings, for links that move frames ring to ring. */
+  get rings(): FrameRings {
+    return this.session.nic;
   }
 
   // ---- user API ----

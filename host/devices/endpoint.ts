@@ -36,6 +36,57 @@ export interface LinkEndpoint {
    * or record them where they are checked.
    */
   readonly terminal?: boolean;
+  /**
+   * Direct access to the endpoint's device rings (a stack's NIC). A MemoryLink between two
+   * endpoints with rings copies each frame once, from the sender's transmit buffer into the
+   * receiver's receive buffer, never more at once than the receiver has buffers; frames that do
+   * not fit wait in the sender's transmit ring (backpressure). Without rings, `receive` and the
+   * transmit function are used.
+   */
+  readonly rings?: FrameRings;
+}
+
+/** What a link installs on FrameRings to hear when there is work for it. */
+export interface RingListener {
+  /** The sender's transmit ring holds frames. */
+  onTransmitReady(): void;
+  /** The receiver's core offered receive buffers (called after its polls). */
+  onReceiveRoom(): void;
+}
+
+/**
+ * The device side of a stack's virtqueues, for links that move frames ring to ring. A frame taken
+ * with takeTx / a buffer taken with takeRx lies at txOffset / rxOffset in `bytes` (and `words`,
+ * the same memory as 32-bit words) until completeTx / completeRx; take and complete alternate.
+ */
+export interface FrameRings {
+  /** The endpoint is closed or failed: it takes and offers nothing. */
+  readonly closed: boolean;
+  /** Frames offered for transmission and not yet taken. */
+  txPending(): number;
+  /**
+   * Takes the next frame to transmit and returns its length (-1 if none). A checksum left partial
+   * is completed first unless `acceptsPartialChecksum`.
+   */
+  takeTx(acceptsPartialChecksum: boolean): number;
+  readonly txOffset: number;
+  /** Returns the frame taken by takeTx to the core. */
+  completeTx(): void;
+  /** Receive buffers offered and not yet taken. */
+  rxFree(): number;
+  /** Takes the next receive buffer and returns how many frame bytes it holds (-1 if none). */
+  takeRx(): number;
+  readonly rxOffset: number;
+  /** Returns the buffer taken by takeRx holding a frame of `length` bytes (0 is an empty frame). */
+  completeRx(length: number, trusted: boolean): void;
+  /** Returns the buffer taken by takeRx unused: the frame was longer (counted as rxOversize). */
+  refuseRx(): void;
+  readonly bytes: Uint8Array;
+  readonly words: Int32Array;
+  /** Asks the endpoint to process what was moved (the stack polls soon). */
+  wake(): void;
+  /** Installs (or removes) the link moving frames through these rings. */
+  attachRings(listener: RingListener | undefined): void;
 }
 
 /** Length of an Ethernet II header (destination MAC, source MAC, EtherType); no FCS on our links. */

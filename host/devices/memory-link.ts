@@ -18,10 +18,20 @@
 //      (or after reorderHoldMs if no other frame comes). Counted as reordered only if overtaken.
 // Delivery is always asynchronous: due frames are delivered from a microtask, later ones from a timer
 // on the endpoints' clock, in order, in batches (all frames due at once are delivered in one go).
+// With a delay, jitter or rate, at most `queueFrames` frames are in flight; more drop (dropped.queue).
+//
+// Between two stacks (endpoints with FrameRings) on an unimpaired direction (no loss, delay,
+// jitter, reorder, duplication, corruption or rate), the link is lossless: each frame is copied
+// once, from the sender's transmit buffer into the receiver's receive buffer, never more at once
+// than the receiver has buffers offered; the rest wait in the sender's transmit ring, whose full
+// queue the sender's core reports as ENOBUFS and later as writable (backpressure). Frames move from
+// microtasks within the shared per-turn frame budget (turn.ts), then from the next macrotask.
 
 import { sameClock, type Clock, type TimerHandle } from '../clock.js';
-import { ETHERNET_HEADER_BYTES, reportCallbackError, type LinkEndpoint } from './endpoint.js';
+import { ETHERNET_HEADER_BYTES, reportCallbackError, type FrameRings, type LinkEndpoint, type RingListener } from './endpoint.js';
 import { Random } from './random.js';
+import { copyBytes } from './copy.js';
+import { turn, type TurnTask } from './turn.js';
 
 /** Impairments of one direction. All optional. */
 export interface LinkImpairments {
@@ -146,9 +156,14 @@ interface InFlight {
 const EFFECT_LOSS = 0, EFFECT_CORRUPT = 1, EFFECT_DUPLICATE = 2, EFFECT_JITTER = 3, EFFECT_REORDER = 4;
 
 /** One direction of a link: frames transmitted by `from`, received by `to`. */
-class Direction {
+class Direction implements TurnTask {
   settings: Settings;
   closed = false;
+  turnQueued = false;
+  /** The sender's rings (a stack): frames are taken from its transmit ring. */
+  private readonly src: FrameRings | undefined;
+  /** The receiver's rings (a stack): frames are written into its receive buffers. */
+  private readonly dst: FrameRings | undefined;
   private readonly rng: Random[];
   private readonly queue: InFlight[] = [];
   private queueHead = 0;
@@ -158,6 +173,11 @@ class Direction {
   private txFreeAt = -Infinity;
   private lastAt = -Infinity;
   private microtaskPending = false;
+  /** Delivers due frames from the turn scheduler (one object for the direction's lifetime). */
+  private readonly pumpTask: TurnTask = {
+    turnQueued: false,
+    runTurn: () => { this.microtaskPending = false; this.pump(); },
+  };
   private timer: TimerHandle | undefined;
   private held: InFlight | undefined;
   private heldTimer: TimerHandle | undefined;
@@ -167,9 +187,118 @@ class Direction {
     duplicated: 0, corrupted: 0, reordered: 0, inFlight: 0,
   };
 
-  constructor(private readonly clock: Clock, private readonly to: LinkEndpoint, settings: Settings, seed: number | bigint, index: number) {
+  constructor(private readonly clock: Clock, from: LinkEndpoint, private readonly to: LinkEndpoint, settings: Settings, seed: number | bigint, index: number) {
     this.settings = settings;
     this.rng = [0, 1, 2, 3, 4].map((effect) => new Random(seed, index * 8 + effect));
+    this.src = from.rings;
+    this.dst = to.rings;
+  }
+
+  /** A trusted, uncorrupting direction into an endpoint that forwards nothing may carry partial checksums. */
+  get acceptsPartialChecksum(): boolean {
+    return this.settings.trusted && this.settings.corrupt === 0 && this.to.terminal === true;
+  }
+
+  /** Nothing makes frames wait for a time or vanish: the lossless ring-to-ring path applies. */
+  private get unimpaired(): boolean {
+    const s = this.settings;
+    return s.loss === 0 && s.delayMicros === 0 && s.jitterMicros === 0 && s.reorder === 0 &&
+      s.duplicate === 0 && s.corrupt === 0 && s.rate === 0;
+  }
+
+  /** Frames accepted from a sender without rings and not yet delivered. */
+  private get queued(): number {
+    return this.queue.length - this.queueHead + (this.held ? 1 : 0);
+  }
+
+  /** The sender's transmit ring has frames: move them soon. */
+  transmitReady(): void {
+    turn.schedule(this);
+  }
+
+  /** The receiver offered buffers again: frames that waited for room move on. */
+  receiveRoom(): void {
+    if (this.closed || !this.src || this.src.txPending() === 0) return;
+    turn.schedule(this);
+  }
+
+  /** TurnTask: moves frames out of the sender's transmit ring, within the turn's budget. */
+  runTurn(): void {
+    const src = this.src;
+    if (!src) return;
+    if (this.closed) {
+      // A cut cable: what the sender transmits is lost (dropped.closed), as on the other path.
+      let n = 0;
+      for (let length = src.takeTx(false); length >= 0; length = src.takeTx(false)) {
+        src.completeTx();
+        this.stats.sent++;
+        this.stats.bytesSent += length;
+        this.stats.dropped.closed++;
+        n++;
+      }
+      if (n > 0) src.wake();
+      return;
+    }
+    let budget = turn.remaining();
+    if (budget <= 0) { turn.schedule(this); return; }
+    const dst = this.dst;
+    if (dst && this.unimpaired && this.queued === 0) {
+      const moved = this.ringToRing(src, dst, budget);
+      turn.charge(moved);
+      // Budget spent with frames and room left: go on in the next turn. Frames left without room
+      // wait for the receiver's next poll (receiveRoom).
+      if (src.txPending() > 0 && (dst.closed || dst.rxFree() > 0)) turn.schedule(this);
+      return;
+    }
+    // Another receiver, or an impaired direction: each frame leaves the ring as its own copy and
+    // takes the regular path (impairments, bounded queue, asynchronous delivery).
+    const partial = this.acceptsPartialChecksum;
+    let taken = 0;
+    for (; budget > 0; budget--) {
+      const length = src.takeTx(partial);
+      if (length < 0) break;
+      const frame = src.bytes.slice(src.txOffset, src.txOffset + length);
+      src.completeTx();
+      taken++;
+      this.send(frame);
+    }
+    turn.charge(taken);
+    if (taken > 0) src.wake();
+    if (src.txPending() > 0) turn.schedule(this);
+  }
+
+  /** Copies up to `budget` frames, each once, from the sender's transmit ring into the receiver's receive ring. */
+  private ringToRing(src: FrameRings, dst: FrameRings, budget: number): number {
+    const stats = this.stats;
+    const limit = this.settings.mtu + ETHERNET_HEADER_BYTES;
+    const trusted = this.settings.trusted;
+    const partial = this.acceptsPartialChecksum;
+    const dstClosed = dst.closed;
+    let moved = 0;
+    let delivered = 0;
+    while (moved < budget && (dstClosed || dst.rxFree() > 0)) {
+      const length = src.takeTx(partial);
+      if (length < 0) break;
+      moved++;
+      stats.sent++;
+      stats.bytesSent += length;
+      if (dstClosed) { stats.dropped.closed++; src.completeTx(); continue; }
+      if (length > limit) { stats.dropped.mtu++; src.completeTx(); continue; }
+      const room = dst.takeRx();
+      if (length > room) {
+        dst.refuseRx();
+      } else {
+        copyBytes(src.bytes, src.words, src.txOffset, dst.bytes, dst.words, dst.rxOffset, length);
+        dst.completeRx(length, trusted);
+        stats.delivered++;
+        stats.bytesDelivered += length;
+        delivered++;
+      }
+      src.completeTx();
+    }
+    if (moved > 0) src.wake();
+    if (delivered > 0 || moved > 0) dst.wake();
+    return moved;
   }
 
   send(frame: Uint8Array): void {
@@ -180,6 +309,12 @@ class Direction {
     if (this.closed) { stats.dropped.closed++; return; }
     if (frame.length > s.mtu + ETHERNET_HEADER_BYTES) { stats.dropped.mtu++; return; }
 
+    // A frame that will wait for a time (rate, delay, jitter) counts against queueFrames: the link
+    // holds at most that many frames, like a router's bounded buffer.
+    if ((s.delayMicros > 0 || s.jitterMicros > 0) && this.stats.inFlight >= s.queueFrames) {
+      stats.dropped.queue++;
+      return;
+    }
     const now = this.clock.now();
     let departAt = now;
     if (s.rate > 0) {
@@ -241,7 +376,7 @@ class Direction {
     if (head.at <= this.clock.now()) {
       if (!this.microtaskPending) {
         this.microtaskPending = true;
-        queueMicrotask(() => { this.microtaskPending = false; this.pump(); });
+        turn.schedule(this.pumpTask);
       }
     } else if (!this.timer || this.timer.at > head.at) {
       if (this.timer) this.clock.clearTimer(this.timer);
@@ -287,6 +422,7 @@ class Direction {
 
   private deliver(item: InFlight): void {
     if (this.closed) return;
+    turn.charge(1);
     this.stats.inFlight--;
     this.stats.delivered++;
     this.stats.bytesDelivered += item.frame.length;
@@ -323,15 +459,24 @@ export class MemoryLink {
     }
     this.base = { ...options };
     const seed = options.seed ?? 1;
-    this.ab = new Direction(a.clock, b, resolve(options, options.aToB), seed, 0);
-    this.ba = new Direction(a.clock, a, resolve(options, options.bToA), seed, 1);
+    this.ab = new Direction(a.clock, a, b, resolve(options, options.aToB), seed, 0);
+    this.ba = new Direction(a.clock, b, a, resolve(options, options.bToA), seed, 1);
     const ab = this.ab;
     const ba = this.ba;
-    // A trusted, uncorrupting direction into an endpoint that forwards nothing may carry checksums
-    // left partial: nothing will ever verify them.
-    const partialOk = (d: Direction, to: LinkEndpoint) => d.settings.trusted && d.settings.corrupt === 0 && to.terminal === true;
-    a.attach((frame) => ab.send(frame), { get acceptsPartialChecksum() { return partialOk(ab, b); } });
-    b.attach((frame) => ba.send(frame), { get acceptsPartialChecksum() { return partialOk(ba, a); } });
+    // An endpoint with rings sends through them (ab takes from a's transmit ring) and receives
+    // through them (ba writes into a's receive ring); others through attach and receive.
+    const hook = (end: LinkEndpoint, out: Direction, into: Direction) => {
+      if (end.rings) {
+        const listener: RingListener = { onTransmitReady: () => out.transmitReady(), onReceiveRoom: () => into.receiveRoom() };
+        end.rings.attachRings(listener);
+      } else {
+        // A trusted, uncorrupting direction into an endpoint that forwards nothing may carry
+        // checksums left partial: nothing will ever verify them.
+        end.attach((frame) => out.send(frame), { get acceptsPartialChecksum() { return out.acceptsPartialChecksum; } });
+      }
+    };
+    hook(a, ab, ba);
+    hook(b, ba, ab);
   }
 
   /** Connects a and b. Frames a transmits arrive at b.receive and vice versa. */

@@ -96,7 +96,8 @@ test('MemoryLink loss 0.05 over 10,000 frames: about 95% delivered, exactly repr
   assert.notDeepEqual(other.seqs, first.seqs, 'another seed loses other frames');
   assert.ok(other.count > 9400 && other.count < 9600);
   // Enabling another effect does not change which frames are lost (independent streams).
-  const { a, b } = pair({ loss: 0.05, seed: 1234, delayMs: 1, jitterMs: 3, duplicate: 0.1 });
+  // (All 10,000 are in flight at once: queueFrames must hold them, or the delay line drops the rest.)
+  const { a, b } = pair({ loss: 0.05, seed: 1234, delayMs: 1, jitterMs: 3, duplicate: 0.1, queueFrames: 12_000 });
   const clock = a.clock;
   for (let i = 0; i < 10_000; i++) a.send(frame(64, i));
   clock.advanceMs(10);
