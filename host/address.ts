@@ -1,18 +1,42 @@
 // IPv4 and MAC address text <-> numbers. Addresses cross into the core as u32 values
 // (10.0.0.1 == 0x0a000001) and MACs as six bytes.
 
-/** Parses dotted-quad IPv4; undefined when the text is not one (no shorthand forms, as Node's net.isIPv4). */
+const CHAR_0 = 0x30;
+const CHAR_9 = 0x39;
+const CHAR_DOT = 0x2e;
+const OCTETS = 4;
+const OCTET_MAX = 255;
+const OCTET_DIGITS_MAX = 3;
+
+/**
+ * Parses dotted-quad IPv4; undefined when the text is not one (no shorthand forms and no leading
+ * zeros, as Node's net.isIPv4). Scans character codes: it runs per datagram sent and allocates
+ * nothing.
+ */
 export function parseIpv4(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
   let value = 0;
-  for (const part of parts) {
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(part)) return undefined;
-    const n = Number(part);
-    if (n > 255) return undefined;
-    value = value * 256 + n;
+  let octets = 0;
+  let octet = 0;
+  let digits = 0;
+  let leadingZero = false;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : CHAR_DOT;
+    if (c === CHAR_DOT) {
+      if (digits === 0 || octets === OCTETS) return undefined;
+      value = value * 256 + octet;
+      octets++;
+      octet = 0;
+      digits = 0;
+      leadingZero = false;
+      continue;
+    }
+    if (c < CHAR_0 || c > CHAR_9 || leadingZero || digits === OCTET_DIGITS_MAX) return undefined;
+    if (digits === 0 && c === CHAR_0) leadingZero = true;
+    octet = octet * 10 + (c - CHAR_0);
+    if (octet > OCTET_MAX) return undefined;
+    digits++;
   }
-  return value >>> 0;
+  return octets === OCTETS ? value >>> 0 : undefined;
 }
 
 export function formatIpv4(value: number): string {

@@ -57,6 +57,7 @@ const encoder = new TextEncoder();
 
 /** One chunk as bytes, without copying a view's data; undefined when it is no chunk at all. */
 function chunkBytes(chunk: unknown): Uint8Array | undefined {
+  if (chunk instanceof Uint8Array) return chunk; // Buffer included: no view per send
   if (typeof chunk === 'string') return encoder.encode(chunk);
   if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   return undefined;
@@ -70,7 +71,7 @@ function sliceMessage(message: unknown, offset: unknown, length: unknown): Uint8
   const count = Number(length) >>> 0;
   if (start > bytes.byteLength) throw rangeError('ERR_BUFFER_OUT_OF_BOUNDS', '"offset" is outside of buffer bounds');
   if (start + count > bytes.byteLength) throw rangeError('ERR_BUFFER_OUT_OF_BOUNDS', '"length" is outside of buffer bounds');
-  return bytes.subarray(start, start + count);
+  return start === 0 && count === bytes.byteLength ? bytes : bytes.subarray(start, start + count);
 }
 
 /** The whole message as one byte view (an array of chunks is joined, every chunk checked first). */
@@ -246,8 +247,7 @@ export class Socket extends Emitter implements SocketOwner {
    * send(msg[, offset, length][, port][, address][, callback]). An unbound socket is bound to an
    * ephemeral port first. Errors go to the callback, or to 'error' without one.
    */
-  send(message: Message, ...rest: unknown[]): void {
-    let [offset, length, port, address, callback] = rest as [unknown, unknown, unknown, unknown, unknown];
+  send(message: Message, offset?: unknown, length?: unknown, port?: unknown, address?: unknown, callback?: unknown): void {
     let bytes: Uint8Array | undefined;
     const connected = this.#connectState === 'connected';
     // Node's argument shuffle (lib/dgram.js Socket.prototype.send), in its order.
@@ -311,6 +311,18 @@ export class Socket extends Emitter implements SocketOwner {
     this.#blocked.push(new BlockedSend(Uint8Array.from(bytes), value, p, done));
   }
 
+  /** The text of a peer's address; a flood from one peer formats it once, not per datagram. */
+  #addressText(address: number): string {
+    if (address !== this.#lastPeer) {
+      this.#lastPeer = address;
+      this.#lastPeerText = formatIpv4(address);
+    }
+    return this.#lastPeerText;
+  }
+
+  #lastPeer = -1;
+  #lastPeerText = '';
+
   #sendError(r: number, address: number, port: number): Error {
     if (this.session.failed) return this.session.failed;
     if (address === 0 && this.#connected) return systemError(r, 'send', { address: this.#connected.address, port: this.#connected.port });
@@ -322,22 +334,30 @@ export class Socket extends Emitter implements SocketOwner {
    * Outcomes wait in three parallel arrays and one bound flush runs them: no closure per send.
    */
   #report(callback: SendCallback | undefined, error: Error | null, sent?: number): void {
-    this.#doneCallbacks.push(callback);
-    this.#doneErrors.push(error);
-    this.#doneBytes.push(sent);
-    if (this.#doneCallbacks.length === 1) queueMicrotask(this.#flushReports);
+    const n = this.#doneCount++;
+    this.#doneCallbacks[n] = callback;
+    this.#doneErrors[n] = error;
+    this.#doneBytes[n] = sent;
+    if (n === 0) queueMicrotask(this.#flushReports);
   }
+
+  /** Reports waiting in the three arrays below (which keep their size, so reuse costs nothing). */
+  #doneCount = 0;
 
   readonly #doneCallbacks: Array<SendCallback | undefined> = [];
   readonly #doneErrors: Array<Error | null> = [];
   readonly #doneBytes: Array<number | undefined> = [];
   readonly #flushReports = (): void => {
-    const callbacks = this.#doneCallbacks.splice(0);
-    const errors = this.#doneErrors.splice(0);
-    const bytes = this.#doneBytes.splice(0);
-    for (let i = 0; i < callbacks.length; i++) {
+    // Run in place and emptied at the end, so a flush allocates nothing; a report a callback adds
+    // meanwhile runs in this same flush (still after its own send returned, as Node's would).
+    const callbacks = this.#doneCallbacks;
+    const errors = this.#doneErrors;
+    const bytes = this.#doneBytes;
+    for (let i = 0; i < this.#doneCount; i++) {
       const callback = callbacks[i];
       const error = errors[i]!;
+      callbacks[i] = undefined; // not kept alive by the array
+      errors[i] = null;
       try {
         if (callback) callback(error, bytes[i]);
         else if (error) this.emit('error', error);
@@ -346,6 +366,7 @@ export class Socket extends Emitter implements SocketOwner {
         reportCallbackError(thrown);
       }
     }
+    this.#doneCount = 0;
   };
 
   /**
@@ -438,7 +459,7 @@ export class Socket extends Emitter implements SocketOwner {
       const size = r.getUint32(layout.RESULT_LENGTH, true);
       const data = session.copyOut(ptr, size);
       session.socketRecvDone(handle);
-      const rinfo: RemoteInfo = { address: formatIpv4(from), family: 'IPv4', port, size };
+      const rinfo: RemoteInfo = { address: this.#addressText(from), family: 'IPv4', port, size };
       try {
         this.emit('message', data, rinfo);
       } catch (error) {

@@ -56,7 +56,9 @@ export class Emitter {
       if (event === 'error') throw args[0] instanceof Error ? args[0] : new Error(String(args[0]));
       return false;
     }
-    for (const listener of [...list]) listener.apply(this, args);
+    // A listener may add or remove listeners: iterate a copy, as Node does (none needed for one).
+    if (list.length === 1) list[0]!.apply(this, args);
+    else for (const listener of [...list]) listener.apply(this, args);
     return true;
   }
 }
