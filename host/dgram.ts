@@ -472,7 +472,13 @@ export class Socket extends Emitter implements SocketOwner {
     const errno = session.socketError(handle);
     if (errno < 0 && !session.failed) {
       // As Node reports an asynchronous socket error (libuv's receive callback): syscall 'recvmsg'.
-      this.emit('error', systemError(errno, 'recvmsg'));
+      // A listener that throws (or none) is reported, and the datagrams waiting for room below are
+      // still sent: this check consumed their writable wake-up, and none other may come.
+      try {
+        this.emit('error', systemError(errno, 'recvmsg'));
+      } catch (error) {
+        reportCallbackError(error);
+      }
     }
     if (this.#blocked.length > 0) this.#sendBlocked();
   }

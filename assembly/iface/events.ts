@@ -8,7 +8,11 @@
 // config allows one) can: then the core stops writing and raises the overflow flag, and the host
 // re-checks every owner's full state instead of trusting the ring, so no wake-up is ever lost.
 //
-//   pendingAt[source]: 1 + the write count at which the source's latest entry was written (0: none)
+//   pendingAt[source]: the write count at which the source's latest entry was written. No "none"
+//   value: every u32 is a real counter (1 + 0xffffffff would wrap to a sentinel 0). A source that
+//   never wrote, or whose entry was read, fails the unread-range test or the handle check below
+//   (no valid handle is 0, and any later entry of the source at that position would have moved
+//   pendingAt on).
 
 import {
   EVENTS_WRITE, EVENTS_READ, EVENTS_OVERFLOW, EVENTS_ENTRIES, EVENT_BYTES, EVENT_HANDLE,
@@ -18,7 +22,6 @@ import { count } from "./stats";
 
 /** Far above anything the config allows; keeps the rounding below from overflowing. */
 const MAX_CAPACITY: u32 = 1 << 24;
-const NOT_PENDING: u32 = 0;
 
 export class EventRing {
   /** Entries in the ring: the size asked for, rounded up to a power of two. */
@@ -70,9 +73,8 @@ export class EventRing {
   push(handle: i32, source: i32, kind: u32, value: i32): void {
     const written = load<u32>(this.ptr + EVENTS_WRITE);
     const read = load<u32>(this.ptr + EVENTS_READ);
-    const pending = source >= 0 && source < this.pendingAt.length ? unchecked(this.pendingAt[source]) : NOT_PENDING;
-    if (pending != NOT_PENDING) {
-      const at = pending - 1;
+    if (source >= 0 && source < this.pendingAt.length) {
+      const at = unchecked(this.pendingAt[source]);
       // Unread: written after the host's read position (modular, as both counters wrap).
       if (at - read < written - read) {
         const entry = this.entryAt(at);
@@ -93,6 +95,6 @@ export class EventRing {
     store<u32>(entry + EVENT_KIND, kind);
     store<i32>(entry + EVENT_VALUE, value);
     store<u32>(this.ptr + EVENTS_WRITE, written + 1);
-    if (source >= 0 && source < this.pendingAt.length) unchecked(this.pendingAt[source] = written + 1);
+    if (source >= 0 && source < this.pendingAt.length) unchecked(this.pendingAt[source] = written);
   }
 }

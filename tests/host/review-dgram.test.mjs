@@ -1,0 +1,43 @@
+// Review findings on host/dgram.ts's check(): a throwing 'error' listener must not strand datagrams
+// waiting for room (the writable wake-up is consumed by the same check).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Stack, VirtualClock } from 'wasmnet';
+
+async function collectingUncaught(fn) {
+  const saved = process.listeners('uncaughtException');
+  process.removeAllListeners('uncaughtException');
+  const caught = [];
+  const collect = (error) => caught.push(error);
+  process.on('uncaughtException', collect);
+  try {
+    return await fn(caught);
+  } finally {
+    process.off('uncaughtException', collect);
+    for (const listener of saved) process.on('uncaughtException', listener);
+  }
+}
+
+test("an 'error' listener that throws once: datagrams waiting for room are still sent (their callbacks run)", async () => {
+  await collectingUncaught(async (caught) => {
+    const clock = new VirtualClock();
+    // One loopback slot: the second datagram to ourselves finds no room (ENOBUFS) once the port
+    // unreachable for the first one holds the slot, so it and the third wait in line.
+    const stack = await Stack.create({ ipv4: '10.0.0.1/24', clock, seed: 1, limits: { loopbackFrames: 1 } });
+    try {
+      const socket = stack.dgram.createSocket('udp4');
+      const errors = [];
+      socket.once('error', () => { throw new Error('listener threw'); });
+      socket.on('error', (e) => errors.push(e.code));
+      socket.connect(9, '10.0.0.1'); // nobody listens on 9: port unreachable, ECONNREFUSED
+      await clock.advanceMsAsync(1);
+      const outcomes = [];
+      for (let i = 0; i < 3; i++) socket.send(`d${i}`, (error) => outcomes.push(error ? error.code : 'sent'));
+      for (let i = 0; i < 20; i++) await clock.advanceMsAsync(10);
+      assert.equal(outcomes.length, 3, `every send's callback ran: ${JSON.stringify(outcomes)} (errors ${JSON.stringify(errors)}, uncaught ${caught.map((e) => e.message)})`);
+      socket.close();
+    } finally {
+      stack.close();
+    }
+  });
+});
