@@ -253,7 +253,8 @@ export class Core {
     }
     const meaning = this.meaning;
     if (!meaning.of(icmp.msgType, icmp.code)) {
-      // Parsed but not one we act on (source quench, RFC 6633; redirect): discarded, RFC 1122 3.2.2.
+      // Defensive: ingress passes only echo replies and the errors above, but a type it may pass
+      // one day that we do not act on is discarded and counted (RFC 1122 3.2.2).
       count(STAT_ICMP_DROP_UNSUPPORTED_TYPE);
       return;
     }

@@ -162,7 +162,10 @@ export const INFO_WAITING_WRITABLE = 48;
 export const DATAGRAM_RECORD_DATA = 0;
 /** An ICMP error quoting one of our echo requests; RESULT_ERRNO says which error. */
 export const DATAGRAM_RECORD_ICMP_ERROR = 1;
-/** ARP gave up on the next hop at `address`: pings routed through it fail with EHOSTUNREACH. */
+/**
+ * ARP gave up on the next hop at `address`: pings routed through it fail with EHOSTUNREACH; port is
+ * how many echo requests the socket had sent by then (mod 2^16), so later ones are spared.
+ */
 export const DATAGRAM_RECORD_NEIGHBOUR_UNREACHABLE = 2;
 
 // ## Socket kinds and states (socketInfo). Each kind has its own pool; its kind is the tag in the

@@ -237,6 +237,9 @@ export class Socket extends Emitter implements SocketOwner {
   }
 
   disconnect(): void {
+    // As Node: a closed socket is "not running" before it is "not connected"; and a closed
+    // socket's handle is never used again (its slot may belong to another socket by now).
+    if (this.#state === 'closed') throw socketNotRunning();
     if (this.#connectState !== 'connected') throw socketNotConnected();
     this.session.socketDisconnect(this.#handle);
     this.#connected = null;
@@ -416,6 +419,7 @@ export class Socket extends Emitter implements SocketOwner {
     if (this.#state === 'closed') throw socketNotRunning();
     if (callback) this.once('close', callback);
     if (this.#handle !== 0) this.session.closeSocket(this.#handle);
+    this.#handle = 0;
     this.#state = 'closed';
     this.#updateRef();
     this.#failBlocked();

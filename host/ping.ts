@@ -28,6 +28,8 @@ export interface PingResult {
 
 class Waiter {
   sentAt = -1;
+  /** Which request of the socket this is (0, 1, ...; as the core counts them), once sent. */
+  ordinal = -1;
   timer: TimerHandle | undefined = undefined;
   constructor(
     readonly seq: number,
@@ -43,6 +45,8 @@ const DEFAULT_TIMEOUT_MS = 1000;
 const MAX_TIMEOUT_MS = 0x7fff_ffff;
 const DEFAULT_SIZE = 56;
 const SEQ_MODULO = 0x10000;
+const SEQ_MASK = 0xffff;
+const SEQ_HALF = 0x8000;
 const MICROS_PER_MS = 1000;
 const BYTE_MASK = 0xff;
 
@@ -53,6 +57,8 @@ const payloadByte = (seq: number, i: number): number => (i + seq) & BYTE_MASK;
 export class Pinger implements SocketOwner {
   #handle = 0;
   #seq = 0;
+  /** Requests sent on the current socket (the core counts the same, from the socket's open). */
+  #sent = 0;
   /** Every ping not settled yet, sent or waiting in line, by sequence number. */
   readonly #waiters = new Map<number, Waiter>();
   /** Pings that got ENOBUFS (or came after one that did), oldest first. */
@@ -78,6 +84,7 @@ export class Pinger implements SocketOwner {
       if (this.#handle === 0) {
         const handle = session.openSocket(layout.SOCKET_KIND_ICMP, 'socket');
         this.#handle = handle;
+        this.#sent = 0;
         session.register(handle, this);
       }
       this.#seq = (seq + 1) % SEQ_MODULO;
@@ -115,7 +122,10 @@ export class Pinger implements SocketOwner {
     for (let i = 0; i < waiter.size; i++) io[i] = payloadByte(waiter.seq, i);
     const handle = this.#handle;
     const r = session.socketSend(handle, waiter.address, waiter.seq, waiter.size);
-    if (r >= 0) waiter.sentAt = session.clock.now();
+    if (r >= 0) {
+      waiter.sentAt = session.clock.now();
+      waiter.ordinal = this.#sent++;
+    }
     session.afterSend();
     return r;
   }
@@ -180,7 +190,7 @@ export class Pinger implements SocketOwner {
       const matches = sent && kind === layout.DATAGRAM_RECORD_DATA && waiter.address === from && this.#isEcho(waiter, ptr, length);
       session.socketRecvDone(handle);
       if (kind === layout.DATAGRAM_RECORD_NEIGHBOUR_UNREACHABLE) {
-        this.#neighbourUnreachable(from);
+        this.#neighbourUnreachable(from, seq);
       } else if (kind === layout.DATAGRAM_RECORD_ICMP_ERROR) {
         // An ICMP error quoting exactly this request (its destination and sequence): fail it.
         if (sent && waiter.address === from) {
@@ -196,11 +206,18 @@ export class Pinger implements SocketOwner {
     this.#closeIfIdle();
   }
 
-  /** ARP gave up on the next hop `nextHop`: every ping sent through it fails now with EHOSTUNREACH. */
-  #neighbourUnreachable(nextHop: number): void {
+  /**
+   * ARP gave up on the next hop `nextHop` when the socket had sent `sentBefore` requests (mod
+   * 2^16): every ping sent before that through it fails now with EHOSTUNREACH; a later one has its
+   * own resolution under way.
+   */
+  #neighbourUnreachable(nextHop: number, sentBefore: number): void {
     const session = this.session;
     for (const waiter of [...this.#waiters.values()]) {
       if (waiter.sentAt < 0 || session.routeNextHop(waiter.address) !== nextHop) continue;
+      // waiter.ordinal < sentBefore, in 16-bit modular order (in flight: far fewer than 2^15).
+      const behind = (sentBefore - waiter.ordinal) & SEQ_MASK;
+      if (behind === 0 || behind >= SEQ_HALF) continue;
       this.#settle(waiter);
       waiter.reject(systemError(-Errno.EHOSTUNREACH, 'ping', { address: formatIpv4(waiter.address), detail: '(no ARP reply)' }));
     }

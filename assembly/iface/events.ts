@@ -9,10 +9,11 @@
 // re-checks every owner's full state instead of trusting the ring, so no wake-up is ever lost.
 //
 //   pendingAt[source]: the write count at which the source's latest entry was written. No "none"
-//   value: every u32 is a real counter (1 + 0xffffffff would wrap to a sentinel 0). A source that
-//   never wrote, or whose entry was read, fails the unread-range test or the handle check below
-//   (no valid handle is 0, and any later entry of the source at that position would have moved
-//   pendingAt on).
+//   value: every u32 is a real counter (1 + 0xffffffff would wrap to a sentinel 0).
+//   entrySource[position]: which source wrote each ring position (core-side only).
+//   A source's entry is still its own and unread when its position is past the host's read index
+//   and entrySource there still names it. Then the same handle merges into it, and another handle
+//   (the slot was closed and reused since) takes it over: the dead socket's owner is gone.
 
 import {
   EVENTS_WRITE, EVENTS_READ, EVENTS_OVERFLOW, EVENTS_ENTRIES, EVENT_BYTES, EVENT_HANDLE,
@@ -22,12 +23,15 @@ import { count } from "./stats";
 
 /** Far above anything the config allows; keeps the rounding below from overflowing. */
 const MAX_CAPACITY: u32 = 1 << 24;
+const NO_SOURCE: i32 = -1;
 
 export class EventRing {
   /** Entries in the ring: the size asked for, rounded up to a power of two. */
   readonly capacity: u32;
   readonly ptr: usize;
   private readonly pendingAt: StaticArray<u32>;
+  /** The source of the entry in each ring position (core-side only; -1: none or not a source). */
+  private readonly entrySource: StaticArray<i32>;
 
   /** A ring of at least `capacity` entries for events from `sources` distinct sources. */
   constructor(capacity: i32, sources: i32) {
@@ -42,6 +46,9 @@ export class EventRing {
     memory.fill(ptr, 0, bytes);
     this.ptr = ptr;
     this.pendingAt = new StaticArray<u32>(sources < 0 ? 0 : sources);
+    const entrySource = new StaticArray<i32>(<i32>rounded);
+    for (let i = 0; i < <i32>rounded; i++) unchecked(entrySource[i] = NO_SOURCE);
+    this.entrySource = entrySource;
   }
 
   /** Entries a ring asked for `capacity` has: the next power of two. */
@@ -57,7 +64,9 @@ export class EventRing {
 
   /** Bytes a ring asked for `capacity` entries from `sources` sources allocates (footprint check too). */
   static bytesFor(capacity: i32, sources: i32): u64 {
-    return <u64>EventRing.ringBytes(EventRing.entriesFor(capacity)) + <u64>(sources < 0 ? 0 : sources) * sizeof<u32>();
+    const entries = EventRing.entriesFor(capacity);
+    return <u64>EventRing.ringBytes(entries) + <u64>entries * sizeof<i32>() +
+      <u64>(sources < 0 ? 0 : sources) * sizeof<u32>();
   }
 
   @inline private entryAt(n: u32): usize {
@@ -76,13 +85,22 @@ export class EventRing {
     if (source >= 0 && source < this.pendingAt.length) {
       const at = unchecked(this.pendingAt[source]);
       // Unread: written after the host's read position (modular, as both counters wrap).
-      if (at - read < written - read) {
+      // ... and still that source's: pendingAt may name a position another source has written
+      // since (a source that never pushed names position 0).
+      if (at - read < written - read && unchecked(this.entrySource[at & (this.capacity - 1)]) == source) {
         const entry = this.entryAt(at);
         if (load<i32>(entry + EVENT_HANDLE) == handle) {
           store<u32>(entry + EVENT_KIND, load<u32>(entry + EVENT_KIND) | kind);
           store<i32>(entry + EVENT_VALUE, value);
           return;
         }
+        // The source's slot was closed and reused since: the old handle's entry is for a socket
+        // that no longer exists (its owner is gone too), so the new socket takes the entry over
+        // and churn between two drains cannot add entries.
+        store<i32>(entry + EVENT_HANDLE, handle);
+        store<u32>(entry + EVENT_KIND, kind);
+        store<i32>(entry + EVENT_VALUE, value);
+        return;
       }
     }
     if (written - read >= this.capacity) {
@@ -95,6 +113,7 @@ export class EventRing {
     store<u32>(entry + EVENT_KIND, kind);
     store<i32>(entry + EVENT_VALUE, value);
     store<u32>(this.ptr + EVENTS_WRITE, written + 1);
+    unchecked(this.entrySource[written & (this.capacity - 1)] = source);
     if (source >= 0 && source < this.pendingAt.length) unchecked(this.pendingAt[source] = written);
   }
 }

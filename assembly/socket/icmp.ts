@@ -20,6 +20,8 @@ import { SocketTable, ANY_ADDRESS } from "./table";
 import { IcmpErrorMeaning } from "./icmp_error";
 
 const MAX_SEQUENCE: u32 = 0xffff;
+/** Record ports are 16 bits. */
+const SEQUENCE_MASK: u32 = 0xffff;
 
 export class PingLayer {
   private readonly repr: Icmpv4Repr = new Icmpv4Repr();
@@ -63,7 +65,9 @@ export class PingLayer {
     const written = repr.emit(ws.payloadPtr, this.egress.maxTransportLen);
     if (written < 0) return -Errno.EMSGSIZE;
     const r = this.egress.sendIp(ws, src, dst, IpProtocol.ICMP, written, now);
-    return r < 0 ? r : len;
+    if (r < 0) return r;
+    unchecked(table.sentCount[i]++);
+    return len;
   }
 
   /** An echo reply: queued on the socket whose identifier it carries. */
@@ -101,15 +105,17 @@ export class PingLayer {
 
   /**
    * ARP gave up on the neighbour `nextHop`: every ping socket with a bound identifier hears it (a
-   * record naming the next hop; the owner fails the pings routed through it). Walks this table,
-   * which is small, and only on a give-up.
+   * record naming the next hop, its port the socket's sent count at this moment, mod 2^16; the
+   * owner fails the pings it sent before through that next hop, not one sent after, whose own
+   * resolution has just begun). Walks this table, which is small, and only on a give-up.
    */
   neighbourUnreachable(nextHop: u32): void {
     const table = this.table;
     const pool = table.pool;
     for (let i = pool.nextLive(0); i >= 0; i = pool.nextLive(i + 1)) {
       if (unchecked(table.state[i]) == SOCKET_STATE_OPEN) continue;
-      this.record(i, <u8>DATAGRAM_RECORD_NEIGHBOUR_UNREACHABLE, -Errno.EHOSTUNREACH, nextHop, 0);
+      this.record(i, <u8>DATAGRAM_RECORD_NEIGHBOUR_UNREACHABLE, -Errno.EHOSTUNREACH, nextHop,
+        unchecked(table.sentCount[i]) & SEQUENCE_MASK);
     }
   }
 

@@ -56,11 +56,6 @@ export class IcmpErrorMeaning {
       this.hard = false;
       return true;
     }
-    if (type == Icmpv4Type.PARAMETER_PROBLEM) {
-      this.errno = -Errno.EPROTO;
-      this.hard = true;
-      return true;
-    }
     return false;
   }
 }

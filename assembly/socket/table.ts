@@ -40,6 +40,11 @@ export class SocketTable {
   readonly remotePort: StaticArray<u32>;
   readonly createdAt: StaticArray<i64>;
   readonly broadcast: StaticArray<bool>;
+  /**
+   * Packets this socket has sent (mod 2^32), counted from its open. An ARP give-up notice carries
+   * it, so the owner fails only what it sent before the give-up, never a later packet.
+   */
+  readonly sentCount: StaticArray<u32>;
   /** A pending asynchronous error (negative errno) reported once, as SO_ERROR does. */
   readonly pendingError: StaticArray<i32>;
   /** Sockets whose last send failed for lack of room (ENOBUFS), oldest at the back. */
@@ -72,6 +77,7 @@ export class SocketTable {
     this.createdAt = new StaticArray<i64>(capacity);
     this.broadcast = new StaticArray<bool>(capacity);
     this.pendingError = new StaticArray<i32>(capacity);
+    this.sentCount = new StaticArray<u32>(capacity);
     this.writers = new LruList(capacity);
     this.pollAt = new TimerHeap(capacity);
     const rx = new StaticArray<DatagramQueue | null>(capacity);
@@ -91,7 +97,7 @@ export class SocketTable {
    * it too; the objects themselves are in the caller's allowance).
    */
   static bytesFor(capacity: i32, rxBytes: i32): u64 {
-    const perSlot: u64 = sizeof<u8>() + 4 * sizeof<u32>() + sizeof<i64>() + sizeof<bool>() +
+    const perSlot: u64 = sizeof<u8>() + 5 * sizeof<u32>() + sizeof<i64>() + sizeof<bool>() +
       sizeof<i32>() + sizeof<usize>() + 2 * sizeof<i32>() + <u64>DatagramQueue.bytesFor(rxBytes);
     return <u64>capacity * perSlot + <u64>SlotPool.bytesFor(capacity, 0) +
       <u64>HashIndex.bytesFor(capacity) + <u64>EphemeralPorts.bytesFor() +
@@ -123,6 +129,7 @@ export class SocketTable {
     unchecked(this.createdAt[i] = now);
     unchecked(this.broadcast[i] = false);
     unchecked(this.pendingError[i] = 0);
+    unchecked(this.sentCount[i] = 0);
     this.queue(i).clear();
     return handle;
   }

@@ -180,11 +180,31 @@ describe("event ring (host's view)", () => {
     expect<u32>(load<u32>(second + EVENT_KIND)).toBe(EVENT_ERROR);
   });
 
-  it("a slot reused by another socket (another handle) gets its own entry", () => {
+  it("a slot reused by another socket (another handle) takes the dead socket's unread entry over", () => {
     const r = new EventRing(4, 1);
     r.push(0x10000, 0, EVENT_READABLE, 1);
-    r.push(0x20000, 0, EVENT_READABLE, 1);
+    r.push(0x20000, 0, EVENT_WRITABLE, 0);
+    expect<u32>(written(r)).toBe(1);
+    const first = r.ptr + EVENTS_ENTRIES;
+    expect<u32>(load<u32>(first + EVENT_KIND)).toBe(EVENT_WRITABLE); // not OR-ed with the dead one's
+    expect<i32>(drainHandles(r)[0]).toBe(0x20000);
+    // Close/reopen churn between two drains never grows the ring past one entry per slot.
+    for (let g = 3; g < 100; g++) r.push(g << 16, 0, EVENT_READABLE, 1);
     expect<u32>(written(r)).toBe(2);
-    expect<i32>(drainHandles(r)[1]).toBe(0x20000);
+    expect<u32>(overflowed(r)).toBe(0);
+  });
+});
+
+describe("event ring, sources that never pushed", () => {
+  it("a first event from a new source never lands in another source's entry", () => {
+    const r = new EventRing(8, 4);
+    r.push(0x10000, 0, EVENT_READABLE, 1); // position 0, source 0
+    r.push(0x20001, 1, EVENT_READABLE, 1); // source 1 never pushed: its pendingAt names position 0
+    r.push(0x30002, 2, EVENT_ERROR, -111);
+    expect<u32>(written(r)).toBe(3);
+    const handles = drainHandles(r);
+    expect<i32>(handles[0]).toBe(0x10000);
+    expect<i32>(handles[1]).toBe(0x20001);
+    expect<i32>(handles[2]).toBe(0x30002);
   });
 });

@@ -1,4 +1,4 @@
-// Review findings on the event ring's per-source coalescing (pendingAt).
+// The event ring's per-source coalescing (pendingAt) across the wrap of its u32 counters.
 import { EventRing } from "../../assembly/iface/events";
 import {
   EVENTS_WRITE, EVENTS_READ, EVENTS_OVERFLOW, EVENTS_ENTRIES, EVENT_BYTES, EVENT_KIND,

@@ -1,5 +1,6 @@
-// Review findings on host/dgram.ts's check(): a throwing 'error' listener must not strand datagrams
-// waiting for room (the writable wake-up is consumed by the same check).
+// dgram edges a review found: a throwing 'error' listener must not strand datagrams waiting for
+// room (the writable wake-up is consumed by the same check), and a closed socket's handle is
+// never used again (disconnect after close).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Stack, VirtualClock } from 'wasmnet';
@@ -40,4 +41,23 @@ test("an 'error' listener that throws once: datagrams waiting for room are still
       stack.close();
     }
   });
+});
+
+test('disconnect() after close() is ERR_SOCKET_DGRAM_NOT_RUNNING and never reaches the core with the dead handle', async () => {
+  const clock = new VirtualClock();
+  // One UDP slot: the next socket reuses the closed one's slot, so a stale handle would name it.
+  const stack = await Stack.create({ ipv4: '10.0.0.1/24', clock, seed: 1, limits: { sockets: 1 } });
+  try {
+    const first = stack.dgram.createSocket('udp4');
+    await new Promise((resolve) => first.connect(7, '10.0.0.1', resolve));
+    first.close();
+    const second = stack.dgram.createSocket('udp4');
+    await new Promise((resolve) => second.connect(8, '10.0.0.1', resolve));
+    assert.throws(() => first.disconnect(), { code: 'ERR_SOCKET_DGRAM_NOT_RUNNING' });
+    assert.deepEqual(second.remoteAddress(), { address: '10.0.0.1', family: 'IPv4', port: 8 });
+    assert.equal(stack.report().sockets[0].state, 'connected');
+    second.close();
+  } finally {
+    stack.close();
+  }
 });

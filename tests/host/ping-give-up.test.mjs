@@ -1,5 +1,6 @@
-// Review findings on host/ping.ts: an ARP give-up record read after a newer ping was sent through
-// the same next hop fails that newer ping too, although its own ARP resolution has just begun.
+// ARP give-up notices fail only the pings sent before the give-up: one read late, after a newer
+// ping went out through the same next hop, must not fail that newer ping, whose own ARP
+// resolution has just begun (the notice carries the socket's sent count).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Stack, VirtualClock } from 'wasmnet';
@@ -39,10 +40,13 @@ test('a ping sent after an ARP give-up (but before the host read its record) is 
       secondSentAt = clock.now();
       second = track(clock, stack.ping('10.0.0.9', { timeoutMs: 30_000 }));
     });
-    for (let i = 0; i < 100 && !(second?.settled); i++) await clock.advanceMsAsync(100);
+    // The second ping's own resolution gives up one give-up interval after it was sent.
+    for (let i = 0; i < 200 && !(second?.settled); i++) await clock.advanceMsAsync(100);
     assert.equal(first.code, 'EHOSTUNREACH');
     assert.ok(second, 'second ping started');
     assert.ok(second.at > secondSentAt, `the second ping got its own ARP attempts: settled ${second.code} at ${second.at}, sent at ${secondSentAt}`);
+    assert.equal(second.code, 'EHOSTUNREACH');
+    assert.equal(second.at - secondSentAt, at, 'failed at its own give-up, a whole interval later');
   } finally {
     stack.close();
   }
