@@ -128,6 +128,12 @@ export const EVENT_READABLE = 1;
 export const EVENT_WRITABLE = 2;
 /** A pending error was set (socketError reads it); value: the negative errno. */
 export const EVENT_ERROR = 4;
+/** TCP: the connection reached ESTABLISHED (connect completed, or a listener's child is ready). */
+export const EVENT_CONNECTED = 8;
+/** TCP: the peer sent FIN; once the queued data is read, reads return end of stream. */
+export const EVENT_PEER_CLOSED = 16;
+/** TCP: the connection is gone (reset, timed out, or closed by both sides); value: errno or 0. */
+export const EVENT_CLOSED = 32;
 
 // ## Result block (core -> host), filled by calls that return more than one number.
 //   recv: 0 address u32, 4 port u32, 8 length u32, 12 truncated u32, 16 errno i32 (negative, in
@@ -176,6 +182,22 @@ export const SOCKET_KIND_ICMP = 2;
 export const SOCKET_STATE_OPEN = 1;
 export const SOCKET_STATE_BOUND = 2;
 export const SOCKET_STATE_CONNECTED = 3;
+/** A TCP connection (its state is a TCP_STATE_*) and a TCP listener. */
+export const SOCKET_KIND_TCP = 3;
+export const SOCKET_KIND_TCP_LISTENER = 4;
+
+// ## TCP states (RFC 9293 3.3.2), as socketInfo reports them for SOCKET_KIND_TCP.
+export const TCP_STATE_CLOSED = 0;
+export const TCP_STATE_LISTEN = 1;
+export const TCP_STATE_SYN_SENT = 2;
+export const TCP_STATE_SYN_RECEIVED = 3;
+export const TCP_STATE_ESTABLISHED = 4;
+export const TCP_STATE_FIN_WAIT_1 = 5;
+export const TCP_STATE_FIN_WAIT_2 = 6;
+export const TCP_STATE_CLOSE_WAIT = 7;
+export const TCP_STATE_CLOSING = 8;
+export const TCP_STATE_LAST_ACK = 9;
+export const TCP_STATE_TIME_WAIT = 10;
 
 // ## Statistics: u32 counters at LAYOUT_STATS, one per index below (bindings/stats.ts names them).
 export const STAT_RX_FRAMES = 0;
