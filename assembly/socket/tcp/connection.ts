@@ -272,6 +272,8 @@ export class TcpConnection {
     this.sndUna = iss;
     this.sndNxt = iss;
     this.sndMax = iss;
+    // No small segment outstanding yet (Nagle compares against sndUna, in sequence space).
+    this.smallSentEnd = iss;
     this.synAcked = false;
     this.sendMss = this.clampMss(DEFAULT_PEER_MSS);
   }
