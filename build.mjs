@@ -14,5 +14,9 @@ const common = {
 
 await Promise.all([
   build({ ...common, platform: 'node', outfile: 'build/node/wasmnet.js' }),
-  build({ ...common, platform: 'browser', outfile: 'build/browser/wasmnet.js', external: ['node:*'] }),
+  // net's Socket is a stream.Duplex: in browsers, the userland copy of Node's streams.
+  build({
+    ...common, platform: 'browser', outfile: 'build/browser/wasmnet.js', external: ['node:*'],
+    alias: { 'node:stream': 'readable-stream', 'node:events': 'events', 'node:buffer': 'buffer' },
+  }),
 ]);

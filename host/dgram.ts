@@ -6,6 +6,7 @@
 
 import { Errno, layout, SocketOption } from '../bindings/index.js';
 import { parseIpv4, formatIpv4 } from './address.js';
+import { LOCALHOST, checkPort, checkAddressType, resolveAddress } from './endpoints.js';
 import { Emitter } from './emitter.js';
 import type { Session, SocketOwner } from './session.js';
 import { reportCallbackError } from './devices/endpoint.js';
@@ -38,9 +39,7 @@ type Message = Chunk | ReadonlyArray<Chunk>;
 /** Datagrams one socket may have waiting for room before sends fail with ENOBUFS. */
 const MAX_BLOCKED_SENDS = 1024;
 
-const LOCALHOST = '127.0.0.1';
 const ANY = '0.0.0.0';
-const MAX_PORT = 0xffff;
 const MESSAGE_TYPES = 'of type string or an instance of Buffer, TypedArray, or DataView';
 
 /** A datagram waiting for room (its first attempt got ENOBUFS), with where it goes. */
@@ -97,27 +96,6 @@ function messageBytes(message: unknown): Uint8Array {
 }
 
 /** Node's validatePort: an integer (or a string of digits) from 0 (when allowed) to 65535. */
-function checkPort(port: unknown, allowZero: boolean, name = 'Port'): number {
-  const n = typeof port === 'string' && port.trim() !== '' ? Number(port) : port;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < (allowZero ? 0 : 1) || n > MAX_PORT) {
-    throw badPort(name, port, allowZero);
-  }
-  return n;
-}
-
-function checkAddressType(address: unknown): void {
-  if (address !== undefined && address !== null && typeof address !== 'string') {
-    throw invalidArgType('address', 'of type string', address);
-  }
-}
-
-/** An address as the core's u32; names other than localhost are not resolved yet (EINVAL). */
-function resolveAddress(address: string, syscall: string): number | Error {
-  const value = parseIpv4(address === 'localhost' ? LOCALHOST : address);
-  if (value === undefined) return systemError(-Errno.EINVAL, syscall, { address, detail: '(not an IPv4 address; names are not resolved yet)' });
-  return value;
-}
-
 type ConnectState = 'disconnected' | 'connecting' | 'connected';
 
 export class Socket extends Emitter implements SocketOwner {

@@ -5,12 +5,16 @@ export {
 } from '../bindings/index.js';
 export type { CoreExports, CoreSource, ErrnoName, WireFormatName } from '../bindings/index.js';
 export { Stack } from './stack.js';
-export type { StackOptions, StackLimits, StackReport, SocketReport } from './stack.js';
+export type { StackOptions, StackLimits, StackReport, SocketReport, TcpReport, TcpStateName } from './stack.js';
 export { systemError } from './errors.js';
 export type { ErrorLocation, NodeErrorCode } from './errors.js';
 export { Socket as DgramSocket } from './dgram.js';
 export type { RemoteInfo, AddressInfo } from './dgram.js';
 export type { PingOptions, PingResult } from './ping.js';
+export { NetApi, Socket, Server } from './net.js';
+export type {
+  AddressInfo as NetAddressInfo, SocketConstructorOpts, TcpSocketConnectOpts, ServerOpts, ListenOptions,
+} from './net.js';
 export { parseIpv4, formatIpv4, isIpv4 } from './address.js';
 export { RealClock, VirtualClock, sameClock } from './clock.js';
 export type { Clock, TimerHandle, RealClockOptions } from './clock.js';

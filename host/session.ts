@@ -337,6 +337,71 @@ export class Session {
     try { return this.core.socketCapacity(); } catch (error) { this.#trapped(error); return 0; }
   }
 
+  // TCP (assembly/abi/tcp.ts): the same shape, with the host's time for calls that may send.
+
+  tcpConnect(address: number, port: number, localAddress: number, localPort: number): number {
+    if (this.failed) return TRAPPED;
+    try { return this.core.tcpConnect(address, port, localAddress, localPort, this.nowMicros()); } catch (error) { return this.#trapped(error); }
+  }
+
+  tcpListen(address: number, port: number, backlog: number): number {
+    if (this.failed) return TRAPPED;
+    try { return this.core.tcpListen(address, port, backlog, this.nowMicros()); } catch (error) { return this.#trapped(error); }
+  }
+
+  tcpAccept(listener: number): number {
+    if (this.failed) return TRAPPED;
+    try { return this.core.tcpAccept(listener); } catch (error) { return this.#trapped(error); }
+  }
+
+  /** The send ring's free span: its length (address and total room in the result block) or -errno. */
+  tcpWriteSpan(handle: number): number {
+    if (this.failed) return TRAPPED;
+    try { return this.core.tcpWriteSpan(handle); } catch (error) { return this.#trapped(error); }
+  }
+
+  tcpWriteCommit(handle: number, n: number): number {
+    if (this.failed) return TRAPPED;
+    try { return this.core.tcpWriteCommit(handle, n, this.nowMicros()); } catch (error) { return this.#trapped(error); }
+  }
+
+  /** The receive ring's filled span: its length, 0 at end of stream, or -errno (EAGAIN: nothing yet). */
+  tcpReadSpan(handle: number): number {
+    if (this.failed) return TRAPPED;
+    try { return this.core.tcpReadSpan(handle); } catch (error) { return this.#trapped(error); }
+  }
+
+  tcpReadConsume(handle: number, n: number): number {
+    if (this.failed) return TRAPPED;
+    try { return this.core.tcpReadConsume(handle, n, this.nowMicros()); } catch (error) { return this.#trapped(error); }
+  }
+
+  tcpShutdown(handle: number): number {
+    if (this.failed) return TRAPPED;
+    try { return this.core.tcpShutdown(handle, this.nowMicros()); } catch (error) { return this.#trapped(error); }
+  }
+
+  tcpClose(handle: number): number {
+    if (this.failed) return TRAPPED;
+    try { return this.core.tcpClose(handle, this.nowMicros()); } catch (error) { return this.#trapped(error); }
+  }
+
+  tcpAbort(handle: number): number {
+    if (this.failed) return TRAPPED;
+    try { return this.core.tcpAbort(handle, this.nowMicros()); } catch (error) { return this.#trapped(error); }
+  }
+
+  tcpSetOption(handle: number, option: number, value: number): number {
+    if (this.failed) return TRAPPED;
+    try { return this.core.tcpSetOption(handle, option, value, this.nowMicros()); } catch (error) { return this.#trapped(error); }
+  }
+
+  /** Describes a connection or listener in the result block: 0 or -EBADF. */
+  tcpDescribe(handle: number): number {
+    if (this.failed) return TRAPPED;
+    try { return this.core.tcpDescribe(handle); } catch (error) { return this.#trapped(error); }
+  }
+
   #trapped(error: unknown): number {
     this.#fail(error);
     return TRAPPED;

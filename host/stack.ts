@@ -13,6 +13,7 @@ import type { FrameRings, LinkEndpoint, TransmitOptions } from './devices/endpoi
 import type { KeepAlive } from './keepalive.js';
 import { Session } from './session.js';
 import { DgramApi } from './dgram.js';
+import { NetApi } from './net.js';
 import { Pinger } from './ping.js';
 import type { PingOptions, PingResult } from './ping.js';
 import { systemError, invalidArgType, invalidArgValue, outOfRange } from './errors.js';
@@ -334,6 +335,8 @@ export class Stack implements LinkEndpoint {
   readonly mac: string;
   readonly addresses: readonly string[];
   readonly dgram: DgramApi;
+  /** TCP with node:net's shape: createServer, connect, createConnection, Socket, Server. */
+  readonly net: NetApi;
   /** @internal */ readonly session: Session;
   readonly #pinger: Pinger;
 
@@ -343,6 +346,7 @@ export class Stack implements LinkEndpoint {
     this.mac = mac;
     this.addresses = addresses;
     this.dgram = new DgramApi(session);
+    this.net = new NetApi(session);
     this.#pinger = new Pinger(session);
   }
 
