@@ -441,14 +441,7 @@ export class TcpConnection {
     this.takeSynOptions(seg);
     this.touch(now);
     if (hasAck) {
-      this.rtt.onAck(seg.ack, now);
-      this.acknowledge(seg.ack, now);
-      this.setWindow(<i32>seg.window, seg.seq, seg.ack);
-      this.becomeEstablished();
-      this.ackOwed = true;
-      // Data on the SYN-ACK is kept (field report 002): it starts right after the SYN.
-      this.receiveText(seg, seqAdd(seg.seq, 1), now);
-      this.receiveFin(seg, seqAdd(seg.seq, 1), now);
+      this.synAckArrived(seg, now);
     } else {
       // Simultaneous open (RFC 9293 3.5, figure 8): SYN-RECEIVED, our SYN again with an ACK.
       this.state = TCP_STATE_SYN_RECEIVED;
@@ -457,6 +450,21 @@ export class TcpConnection {
       this.synOwed = true;
     }
     return Verdict.Ok;
+  }
+
+  /**
+   * The peer's SYN-ACK acknowledges our SYN (checked by the caller): ESTABLISHED, and an ACK owed.
+   * Its window is never scaled (RFC 7323 2.2); data on it is kept (field report 002): it starts
+   * right after the SYN.
+   */
+  private synAckArrived(seg: TcpRepr, now: Instant): void {
+    this.rtt.onAck(seg.ack, now);
+    this.acknowledge(seg.ack, now);
+    this.setWindow(<i32>seg.window, seg.seq, seg.ack);
+    this.becomeEstablished();
+    this.ackOwed = true;
+    this.receiveText(seg, seqAdd(seg.seq, 1), now);
+    this.receiveFin(seg, seqAdd(seg.seq, 1), now);
   }
 
   /** RFC 9293 3.10.7.4, steps in order. */
@@ -474,9 +482,20 @@ export class TcpConnection {
           this.timeWaitDeadline = instantAdd(now, this.params.timeWait);
           this.ackOwed = true;
         } else if (state == TCP_STATE_SYN_RECEIVED) {
-          // Our "ACK" in SYN-RECEIVED is the SYN-ACK (a retransmitted SYN asks for it again).
-          if (seg.has(TcpFlags.SYN) && seg.seq == this.irs) this.synOwed = true;
-          else this.invalidAck(now);
+          if (seg.has(TcpFlags.SYN) && seg.seq == this.irs) {
+            if (seg.has(TcpFlags.ACK) && seqGt(seg.ack, this.sndUna) && seqLe(seg.ack, this.sndMax)) {
+              // Simultaneous open (RFC 9293 3.5 figure 8, line 6): the peer's SYN-ACK carries the
+              // SYN we already have and acknowledges ours, so it completes the handshake. Taking it
+              // only as an old SYN would have both ends answer SYN-ACK with SYN-ACK for ever.
+              this.touch(now);
+              this.synAckArrived(seg, now);
+            } else {
+              // Our "ACK" in SYN-RECEIVED is the SYN-ACK (a retransmitted SYN asks for it again).
+              this.synOwed = true;
+            }
+          } else {
+            this.invalidAck(now);
+          }
         } else {
           this.invalidAck(now);
         }
