@@ -272,6 +272,10 @@ export class TcpConnection {
     this.sndUna = iss;
     this.sndNxt = iss;
     this.sndMax = iss;
+    // No small segment is outstanding yet: the mark sits at the start of our sequence space, never
+    // ahead of sndUna (a fixed 0 would read as "ahead" for every ISS in the upper half of the
+    // space and hold the first small write for ever).
+    this.smallSentEnd = iss;
     this.synAcked = false;
     this.sendMss = this.clampMss(DEFAULT_PEER_MSS);
   }
