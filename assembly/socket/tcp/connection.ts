@@ -498,10 +498,10 @@ export class TcpConnection {
               this.synOwed = true;
             }
           } else {
-            this.invalidAck(now);
+            this.answerUnacceptable(seg, segLen, now);
           }
         } else {
-          this.invalidAck(now);
+          this.answerUnacceptable(seg, segLen, now);
         }
       }
       return Verdict.Ok;
@@ -569,6 +569,17 @@ export class TcpConnection {
     const room = this.recvBuf.free;
     const w = advertised > room ? advertised : room;
     return w < 0 ? 0 : w;
+  }
+
+  /**
+   * RFC 9293 3.10.7.4 first: an unacceptable segment (not a RST) is answered with an ACK. One that
+   * carries data or a FIN is a retransmission whose ACK was lost, or a peer past our window: it is
+   * answered every time, since the peer's recovery waits on it and it cannot be part of an ACK loop
+   * (Linux tcp_oow_rate_limited spares these too). Bare ACKs and SYNs are rate-limited.
+   */
+  private answerUnacceptable(seg: TcpRepr, segLen: i32, now: Instant): void {
+    if (segLen > 0 && !seg.has(TcpFlags.SYN)) this.ackOwed = true;
+    else this.invalidAck(now);
   }
 
   /** An ACK in answer to something invalid, at most once per invalidAckInterval (RFC 5961 7). */
