@@ -998,7 +998,15 @@ export class TcpConnection {
   }
 
   private dispatchSyn(now: Instant, out: TcpRepr): i32 {
-    if (!this.synOwed) return NOTHING;
+    if (!this.synOwed) {
+      if (this.state == TCP_STATE_SYN_RECEIVED && this.ackOwed) {
+        // The answer to an unacceptable segment (RFC 9293 3.10.7.4 first) while our SYN-ACK is
+        // out: <SEQ=SND.NXT><ACK=RCV.NXT>, as Linux's request sockets send it.
+        this.controlSegment(out, seqAdd(this.iss, 1));
+        return 0;
+      }
+      return NOTHING;
+    }
     this.synOwed = false;
     out.seq = this.iss;
     const options = out.options;
