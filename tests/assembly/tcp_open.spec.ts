@@ -190,14 +190,14 @@ describe("tcp open: SYN-SENT (RFC 9293 3.10.7.3)", () => {
     expect<i64>(h.conn.rtt.rto).toBe(300 * MS);
   });
 
-  it("a SYN-ACK after a retransmitted SYN gives no sample (Karn): RTO stays 1 s", () => {
+  it("a SYN-ACK after a retransmitted SYN gives no sample (Karn): RTO 3 s for the data (RFC 6298 5.7)", () => {
     const h = synSent();
     h.advanceToDeadline();
     h.expectSegment(SYN, LOCAL_ISS, 0);
     h.advance(10 * MS);
     h.send(SYN | ACK, REMOTE_ISS, h.ours(0), 65535, 0, 1460);
     expect<u32>(h.conn.rtt.samples).toBe(0);
-    expect<i64>(h.conn.rtt.rto).toBe(SECOND);
+    expect<i64>(h.conn.rtt.rto).toBe(3 * SECOND);
   });
 
   it("data written in SYN-SENT waits for the handshake, then leaves with the first ACK", () => {

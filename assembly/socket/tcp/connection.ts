@@ -35,7 +35,7 @@ import { TcpRepr, TcpFlags } from "../../wire/tcp";
 import { TCP_MAX_WINDOW_SHIFT } from "../../wire/tcp_options";
 import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt, seqMax } from "../../seq";
 import { Duration, Instant, NO_DEADLINE, instantAdd, minDeadline } from "../../time";
-import { RttEstimator, backedOff } from "./rtt";
+import { RttEstimator, backedOff, RTO_AFTER_LOST_SYN } from "./rtt";
 import { CongestionControl, DUPLICATE_ACK_THRESHOLD } from "./congestion";
 import { TcpParams, DEFAULT_PEER_MSS, MIN_PEER_MSS } from "./params";
 
@@ -122,7 +122,13 @@ export class TcpConnection {
 
   // ---- timers (NO_DEADLINE: not running) ----
   rtoDeadline: Instant = NO_DEADLINE;
+  /**
+   * Doublings of the RTO in force (RFC 6298 5.5). Karn (RFC 6298 3): they stay until an RTT
+   * sample is taken, so new data after a recovered loss is timed with the backed-off RTO.
+   */
   backoffs: i32 = 0;
+  /** Retransmission timeouts since the peer last acknowledged anything: bounds the retries. */
+  private timeouts: i32 = 0;
   ackDeadline: Instant = NO_DEADLINE;
   persistDeadline: Instant = NO_DEADLINE;
   private persistBackoffs: i32 = 0;
@@ -208,6 +214,7 @@ export class TcpConnection {
     this.lastInvalidAckAt = i64.MIN_VALUE;
     this.rtoDeadline = NO_DEADLINE;
     this.backoffs = 0;
+    this.timeouts = 0;
     this.ackDeadline = NO_DEADLINE;
     this.persistDeadline = NO_DEADLINE;
     this.persistBackoffs = 0;
@@ -462,7 +469,7 @@ export class TcpConnection {
    * right after the SYN.
    */
   private synAckArrived(seg: TcpRepr, now: Instant): void {
-    this.rtt.onAck(seg.ack, now);
+    this.takeRttSample(seg.ack, now);
     this.acknowledge(seg.ack, now);
     this.setWindow(<i32>seg.window, seg.seq, seg.ack);
     this.becomeEstablished();
@@ -615,10 +622,10 @@ export class TcpConnection {
     const window = <i32>seg.window << this.sndWindowShift;
     this.probesUnanswered = 0;
     if (seqGt(ack, this.sndUna)) {
-      const flightBefore = seqDiff(this.sndMax, this.sndUna);
+      // The sample first: the timer restarted below runs with the RTO it gives.
+      this.takeRttSample(ack, now);
       const acked = this.acknowledge(ack, now);
       this.duplicateAcks = 0;
-      this.rtt.onAck(ack, now);
       if (this.cc.inRecovery) {
         if (this.cc.onAckInRecovery(ack, acked, seqDiff(this.sndMax, this.sndUna), this.sendMss)) {
           this.retransmitOwed = true;
@@ -626,7 +633,6 @@ export class TcpConnection {
       } else {
         this.cc.onAck(acked, this.sendMss);
       }
-      if (flightBefore > 0) this.backoffs = 0;
       this.updateWindow(<i32>seg.window, seg.seq, ack);
     } else {
       // RFC 5681 2: a duplicate ACK carries no data, no SYN or FIN, the same window, and arrives
@@ -667,6 +673,16 @@ export class TcpConnection {
     }
   }
 
+  /**
+   * An ACK up to `ack` arrived: an RTT sample if it covers the timed segment. Only a valid sample
+   * ends the backoff (RFC 6298 3 and 5.7; Linux resets icsk_backoff there too).
+   */
+  private takeRttSample(ack: u32, now: Instant): void {
+    const before = this.rtt.samples;
+    this.rtt.onAck(ack, now);
+    if (this.rtt.samples != before) this.backoffs = 0;
+  }
+
   /** Moves sndUna to `ack`, drops the acknowledged bytes; returns how many data bytes that was. */
   private acknowledge(ack: u32, now: Instant): i32 {
     let units = seqDiff(ack, this.sndUna);
@@ -680,9 +696,11 @@ export class TcpConnection {
     this.sendBuf.consume(data);
     this.sndUna = ack;
     if (seqLt(this.sndNxt, ack)) this.sndNxt = ack;
-    // RFC 6298 5.2 and 5.3: stop the timer when nothing is outstanding, else restart it.
+    this.timeouts = 0;
+    // RFC 6298 5.2 and 5.3: stop the timer when nothing is outstanding, else restart it with the
+    // current RTO, backoff included.
     if (this.sndUna == this.sndMax) this.rtoDeadline = NO_DEADLINE;
-    else this.rtoDeadline = instantAdd(now, this.rtt.rto);
+    else this.rtoDeadline = instantAdd(now, backedOff(this.rtt.rto, this.backoffs));
     if (data > 0) this.events |= EVENT_WRITABLE;
     return data;
   }
@@ -803,6 +821,11 @@ export class TcpConnection {
 
   private becomeEstablished(): void {
     this.state = TCP_STATE_ESTABLISHED;
+    // RFC 6298 5.7: a lost SYN or SYN-ACK and no sample from the handshake: the data starts with an
+    // RTO of 3 s. The SYN's retries were counted against synRetries; the data's start afresh.
+    if (this.backoffs > 0 && this.rtt.samples == 0) this.rtt.rto = RTO_AFTER_LOST_SYN;
+    this.backoffs = 0;
+    this.timeouts = 0;
     // The initial window counts segments of the MSS now known (RFC 6928).
     this.cc.reset(this.sendMss);
     this.synOwed = false;
@@ -901,11 +924,12 @@ export class TcpConnection {
     const s = this.state;
     const limit = s == TCP_STATE_SYN_SENT ? this.params.synRetries :
       s == TCP_STATE_SYN_RECEIVED ? this.params.synAckRetries : this.params.dataRetries;
-    if (this.backoffs >= limit) {
+    if (this.timeouts >= limit) {
       this.reclaimedBy = s == TCP_STATE_SYN_RECEIVED ? RECLAIMED_BY_HALF_OPEN_TIMEOUT : 0;
       this.becomeClosed(s == TCP_STATE_SYN_RECEIVED && this.isPassive ? 0 : -Errno.ETIMEDOUT);
       return;
     }
+    this.timeouts++;
     this.backoffs++;
     this.retransmits++;
     this.rtt.onRetransmit();
