@@ -961,7 +961,7 @@ export class TcpConnection {
 
   private owesNow(): bool {
     return this.rstOwed || this.synOwed || this.ackOwed || this.retransmitOwed || this.probeOwed ||
-      this.sendableNow() > 0 || this.finReady();
+      this.sendableNow() > 0 || this.finReady() || this.persistWanted();
   }
 
   // ======================================================================================
@@ -1230,10 +1230,22 @@ export class TcpConnection {
     return free - current >= this.windowStep() && free >= 2 * current;
   }
 
-  /** Starts the persist timer when the peer's zero window holds back queued data. */
+  /**
+   * The peer's zero window holds back queued data, nothing is in flight and no timer runs: the
+   * persist timer must start (RFC 9293 3.8.6.1). nextDeadline reports it as due now, so a write
+   * into a closed window gets its timer from the next dispatch instead of stalling for ever.
+   */
+  private persistWanted(): bool {
+    const s = this.state;
+    if (!(s == TCP_STATE_ESTABLISHED || s == TCP_STATE_CLOSE_WAIT || s == TCP_STATE_FIN_WAIT_1 ||
+          s == TCP_STATE_LAST_ACK)) return false;
+    return this.sndWnd == 0 && this.unsentBytes() > 0 && this.sndMax == this.sndUna &&
+      this.persistDeadline == NO_DEADLINE && this.rtoDeadline == NO_DEADLINE;
+  }
+
+  /** Starts the persist timer when it is wanted. */
   private armPersist(now: Instant): void {
-    if (this.sndWnd == 0 && this.unsentBytes() > 0 && this.sndMax == this.sndUna &&
-        this.persistDeadline == NO_DEADLINE && this.rtoDeadline == NO_DEADLINE) {
+    if (this.persistWanted()) {
       this.persistDeadline = instantAdd(now, backedOff(this.rtt.rto, this.persistBackoffs));
     }
   }
