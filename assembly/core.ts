@@ -5,9 +5,9 @@
 //
 // poll, in order: reclaim sent frames; receive from the device, then from the loopback ring;
 // neighbour-cache timers (ARP retries, give-ups reported to each transport); frames whose
-// neighbour resolved; the dispatch step (each transport emits what it owes, today writable
-// events, later TCP's data, ACKs and retransmissions, and says when it next needs a poll); and
-// the earliest deadline of all.
+// neighbour resolved; the dispatch step (each transport emits what it owes: TCP its data, ACKs,
+// retransmissions and probes, UDP and ICMP their writable events, and says when it next needs a
+// poll); and the earliest deadline of all.
 
 import {
   LAYOUT_RX_DESC, LAYOUT_RX_AVAIL, LAYOUT_RX_USED, LAYOUT_RX_SIZE, LAYOUT_TX_DESC, LAYOUT_TX_AVAIL,
@@ -40,6 +40,8 @@ import { IcmpErrorMeaning, QuotedPacket } from "./socket/icmp_error";
 import { Random } from "./random";
 import { Secret, macFromSecret, SECRET_USE_INDEX } from "./secret";
 import { minDeadline } from "./time";
+import { TcpLayer } from "./socket/tcp/layer";
+import { TcpParams, TCP_IP_HEADERS_LEN } from "./socket/tcp/params";
 
 /**
  * Every pool together must fit in this. Each limit alone can be legal while their product is not
@@ -62,12 +64,30 @@ export function footprint(config: Config): u64 {
     Virtqueue.bytesFor(config.txQueueSize, bufferBytes) +
     NeighborCache.bytesFor(config.neighbours, config.neighbourPending, frameBytes) +
     Loopback.bytesFor(config.loopbackFrames, frameBytes) +
-    EventRing.bytesFor(config.eventRingSize, config.maxSockets + config.icmpSockets) +
+    EventRing.bytesFor(config.eventRingSize, eventSources(config)) +
+    TcpLayer.bytesFor(tcpParams(config), config.tcpConnections, config.tcpListeners, config.tcpTimeWaitEntries) +
     SocketTable.bytesFor(config.maxSockets, config.udpRxBytes) +
     SocketTable.bytesFor(config.icmpSockets, config.udpRxBytes) +
     <u64>Egress.WORKSPACES * <u64>Egress.workspaceBytes(config.mtu) +
     <u64>config.mtu + <u64>frameBytes + // the I/O area and the loopback copy
     OBJECT_ALLOWANCE_BYTES;
+}
+
+/** Event sources: every socket slot of every kind (UDP, ICMP, TCP connections and listeners). */
+function eventSources(config: Config): i32 {
+  return config.maxSockets + config.icmpSockets + TcpLayer.sourcesFor(config.tcpConnections, config.tcpListeners);
+}
+
+/** The TCP limits and timings this config asks for. */
+export function tcpParams(config: Config): TcpParams {
+  const p = new TcpParams();
+  p.mss = config.mtu - TCP_IP_HEADERS_LEN;
+  p.sendBytes = config.tcpSendBytes;
+  p.recvBytes = config.tcpRecvBytes;
+  p.timeWait = config.tcpTimeWait;
+  p.linger = config.tcpLinger;
+  p.orphanTimeout = config.tcpOrphanTimeout;
+  return p;
 }
 
 export class Core {
@@ -84,6 +104,7 @@ export class Core {
   readonly ingress: Ingress;
   readonly udp: UdpLayer;
   readonly ping: PingLayer;
+  readonly tcp: TcpLayer;
   /** The I/O area socket calls copy payloads through (LAYOUT_IO). */
   readonly io: usize;
   readonly ioBytes: i32;
@@ -116,7 +137,7 @@ export class Core {
       config.neighbourLifetime, config.arpRetry, config.arpMaxRequests,
       secret.keyFor(SECRET_USE_INDEX, 0), secret.keyFor(SECRET_USE_INDEX, 1));
     const loopback = new Loopback(config.loopbackFrames, frameBytes);
-    const events = new EventRing(config.eventRingSize, config.maxSockets + config.icmpSockets);
+    const events = new EventRing(config.eventRingSize, eventSources(config));
     const egress = new Egress(iface, tx, loopback, neighbours, config.mtu, <u16>random.next(),
       (config.flags & CONFIG_FLAG_TX_CHECKSUM_OFFLOAD) != 0);
     const udpTable = new SocketTable(<u8>SOCKET_KIND_UDP, config.maxSockets, config.udpRxBytes,
@@ -137,6 +158,8 @@ export class Core {
     this.ingress = new Ingress(iface, egress, errors);
     this.udp = new UdpLayer(udpTable, egress, events, errors);
     this.ping = new PingLayer(pingTable, egress, events);
+    this.tcp = new TcpLayer(tcpParams(config), config.tcpConnections, config.tcpListeners,
+      config.tcpTimeWaitEntries, egress, events, secret, config.maxSockets + config.icmpSockets);
     this.ioBytes = config.mtu;
     this.io = heap.alloc(<usize>config.mtu);
     this.loopbackFrame = heap.alloc(<usize>frameBytes);
@@ -190,12 +213,14 @@ export class Core {
     for (let ip = cache.takeUnreachable(); ip != 0; ip = cache.takeUnreachable()) {
       this.udp.neighbourUnreachable(ip);
       this.ping.neighbourUnreachable(ip);
+      this.tcp.neighbourUnreachable(ip, now);
     }
     this.egress.flushResolved(now);
     this.syncStats();
     // Dispatch: each transport emits what it owes. Room means a frame sent now would not be
     // refused with ENOBUFS.
-    const room = this.tx.available() > 0 && this.loopback.length < this.loopback.slots;
+    this.tcp.dispatch(now);
+    const room = this.egress.hasRoom();
     this.udp.dispatch(room);
     this.ping.dispatch(room);
     // The earliest of: the neighbour cache's timers, each socket's own "next poll at" (one heap per
@@ -203,6 +228,7 @@ export class Core {
     let deadline = cache.nextDeadline(now);
     deadline = minDeadline(deadline, this.udp.table.nextPollAt());
     deadline = minDeadline(deadline, this.ping.table.nextPollAt());
+    deadline = minDeadline(deadline, this.tcp.nextPollAt());
     if (this.loopback.length > 0) deadline = minDeadline(deadline, now);
     return deadline;
   }
@@ -241,6 +267,7 @@ export class Core {
   private deliver(ptr: usize, len: i32, trusted: bool, fromDevice: bool, now: i64): void {
     const what = this.ingress.receive(ptr, len, trusted, fromDevice, now);
     if (what == Delivery.UDP) this.udp.input(this.ingress, trusted, now);
+    else if (what == Delivery.TCP) this.tcp.input(this.ingress, trusted, now);
     else if (what == Delivery.ICMP) this.icmpInput();
   }
 

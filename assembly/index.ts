@@ -9,3 +9,7 @@ export {
 } from "./abi/sockets";
 export { socketConnect, socketDisconnect, udpMaxPayload } from "./abi/udp";
 export { routeNextHop } from "./abi/route";
+export {
+  tcpConnect, tcpListen, tcpAccept, tcpWriteSpan, tcpWriteCommit, tcpReadSpan, tcpReadConsume,
+  tcpShutdown, tcpClose, tcpAbort, tcpSetOption, tcpDescribe, tcpWaitingForRoom,
+} from "./abi/tcp";

@@ -1,5 +1,5 @@
 // The stack's secret: the key of every keyed hash whose output a remote peer must not predict
-// (ephemeral ports, RFC 6056; later initial sequence numbers, RFC 6528; the default MAC). The host
+// (ephemeral ports, RFC 6056; TCP initial sequence numbers, RFC 6528; the default MAC). The host
 // fills it from its crypto source, apart from the test seed; when it leaves it all zero (a seeded,
 // deterministic run) the key is derived from the seed, so a seeded run replays exactly. Outputs
 // go through SipHash-2-4, so neither the key nor the seed can be read back from them.
@@ -12,6 +12,8 @@ export const SECRET_USE_PORTS: u64 = 0x706f727473; // "ports"
 export const SECRET_USE_MAC: u64 = 0x6d6163; // "mac"
 /** Keys of the hash indexes over peer-chosen keys (neighbour addresses, ports, later 4-tuples). */
 export const SECRET_USE_INDEX: u64 = 0x696e646578; // "index"
+/** TCP initial sequence numbers (RFC 6528's F). */
+export const SECRET_USE_ISN: u64 = 0x69736e; // "isn"
 
 export class Secret {
   readonly k0: u64;

@@ -55,6 +55,35 @@ export interface CoreExports {
   /** Describes the socket `handle` names (state, queue, pending error, waiting for room): 0 or -EBADF. */
   socketDescribe(handle: number): number;
   udpMaxPayload(): number;
+
+  // ---- TCP (assembly/abi/tcp.ts). Connections and listeners have handles of their own kinds. ----
+  /** Connects to (address, port) from (localAddress, localPort), 0 = choose: handle or -errno. */
+  tcpConnect(address: number, port: number, localAddress: number, localPort: number, nowMicros: number): number;
+  /** Listens on (address, port) (port 0: chosen) with `backlog` (0: 511): handle or -errno. */
+  tcpListen(address: number, port: number, backlog: number, nowMicros: number): number;
+  /** The next established connection of a listener: handle, or -EAGAIN. */
+  tcpAccept(listener: number): number;
+  /**
+   * The send ring's contiguous free span: its length (address at RESULT_SPAN_PTR, all room at
+   * RESULT_SPAN_TOTAL); 0 when full; -EPIPE (or the connection's error) when writing is over.
+   */
+  tcpWriteSpan(handle: number): number;
+  tcpWriteCommit(handle: number, n: number, nowMicros: number): number;
+  /**
+   * The receive ring's contiguous filled span: its length (address at RESULT_SPAN_PTR, all queued at
+   * RESULT_SPAN_TOTAL); 0 at end of stream; -EAGAIN when nothing yet; the error once it died of one.
+   */
+  tcpReadSpan(handle: number): number;
+  tcpReadConsume(handle: number, n: number, nowMicros: number): number;
+  tcpShutdown(handle: number, nowMicros: number): number;
+  /** Closes a connection (never blocks) or a listener. */
+  tcpClose(handle: number, nowMicros: number): number;
+  tcpAbort(handle: number, nowMicros: number): number;
+  tcpSetOption(handle: number, option: number, value: number, nowMicros: number): number;
+  /** Describes a connection or listener in the result block (INFO_*): 0 or -EBADF. */
+  tcpDescribe(handle: number): number;
+  /** 1 when connections wait for the transmit queue to take frames (poll once it did). */
+  tcpWaitingForRoom(): number;
   /** The next hop toward `dst` (dst itself on a connected prefix, else the gateway), 0 for none. */
   routeNextHop(dst: number): number;
 }
@@ -63,6 +92,8 @@ export interface CoreExports {
 export const NO_DEADLINE = 0x7fff_ffff_ffff_ffffn;
 /** socketSetOption options (assembly/socket/table.ts). */
 export const SocketOption = { Broadcast: 1 } as const;
+/** tcpSetOption options (layout.ts TCP_OPTION_*). */
+export const TcpOption = { NoDelay: 1, KeepAlive: 2 } as const;
 
 /** Formats `wireCheck` understands (must match assembly/abi/wire_check.ts). */
 export const WireFormat = {

@@ -38,6 +38,18 @@ export const CONFIG_PORT_UNREACHABLE_PER_SECOND = 148;
 export const CONFIG_ICMP_SOCKETS = 152;
 export const CONFIG_SECRET = 160;
 export const CONFIG_SECRET_BYTES = 16;
+/**
+ * TCP: connections (every state but TIME-WAIT), listeners, each connection's send and receive
+ * ring in bytes, TIME-WAIT entries, and the bounds of field report 000/003 in milliseconds.
+ */
+export const CONFIG_TCP_CONNECTIONS = 176;
+export const CONFIG_TCP_LISTENERS = 180;
+export const CONFIG_TCP_SEND_BYTES = 184;
+export const CONFIG_TCP_RECV_BYTES = 188;
+export const CONFIG_TCP_TIME_WAIT_ENTRIES = 192;
+export const CONFIG_TCP_TIME_WAIT_MS = 196;
+export const CONFIG_TCP_LINGER_MS = 200;
+export const CONFIG_TCP_ORPHAN_MS = 204;
 
 /**
  * CONFIG_FLAGS bit (VIRTIO_NET_F_CSUM): the device completes transport checksums, so the core sends
@@ -142,7 +154,7 @@ export const EVENT_CLOSED = 32;
 //         20 remotePort, 24 createdAt (i64 micros), 32 rxQueued bytes, 36 rxDatagrams,
 //         40 generation handle, 44 pending error (negative errno, not cleared), 48 waiting for
 //         room to send (0/1)
-export const RESULT_BYTES = 64;
+export const RESULT_BYTES = 128;
 export const RESULT_ADDRESS = 0;
 export const RESULT_PORT = 4;
 export const RESULT_LENGTH = 8;
@@ -161,6 +173,42 @@ export const INFO_RX_DATAGRAMS = 36;
 export const INFO_HANDLE = 40;
 export const INFO_PENDING_ERROR = 44;
 export const INFO_WAITING_WRITABLE = 48;
+// TCP connections and listeners (tcpDescribe, and socketInfo over TCP slots) add:
+//   52 send queued (unsent + unacknowledged bytes), 56 room to write now, 60 TCP_INFO_FLAG_* bits,
+//   64 smoothed RTT (us), 68 RTO (us), 72 retransmissions, 76 congestion window, 80 peer's window,
+//   84 MSS we send with; a listener: 88 backlog, 92 children (half-open + unaccepted), 96 queued
+//   for accept, 100 SYNs refused for a full backlog.
+export const INFO_TX_BYTES = 52;
+export const INFO_TX_ROOM = 56;
+export const INFO_TCP_FLAGS = 60;
+export const INFO_SRTT = 64;
+export const INFO_RTO = 68;
+export const INFO_RETRANSMITS = 72;
+export const INFO_CWND = 76;
+export const INFO_PEER_WINDOW = 80;
+export const INFO_MSS = 84;
+export const INFO_BACKLOG = 88;
+export const INFO_CHILDREN = 92;
+export const INFO_ACCEPT_QUEUED = 96;
+export const INFO_REFUSED = 100;
+/** The peer sent FIN (reads end once the queue is empty). */
+export const TCP_INFO_FLAG_PEER_FINISHED = 1;
+/** Closed by its user, still finishing (an orphan). */
+export const TCP_INFO_FLAG_ORPHAN = 2;
+/** A listener's child not yet accepted. */
+export const TCP_INFO_FLAG_UNACCEPTED = 4;
+export const TCP_INFO_FLAG_NO_DELAY = 8;
+export const TCP_INFO_FLAG_KEEP_ALIVE = 16;
+/** Our FIN is queued (shutdown or close): nothing more can be written. */
+export const TCP_INFO_FLAG_FIN_QUEUED = 32;
+/** tcpSetOption options. */
+export const TCP_OPTION_NO_DELAY = 1;
+/** value: 0 off, else the idle time in milliseconds before the first probe. */
+export const TCP_OPTION_KEEP_ALIVE = 2;
+/** Span calls (tcpWriteSpan, tcpReadSpan) put the span's address here, and the total bytes
+ * available across the wrap (the span may be shorter) at RESULT_SPAN_TOTAL. */
+export const RESULT_SPAN_PTR = 0;
+export const RESULT_SPAN_TOTAL = 8;
 
 // ## Receive-queue record kinds (RESULT_RECORD_KIND). ICMP sockets get errors in line with replies,
 // so each error reaches the ping it quotes (address: the quoted destination, port: its sequence).
@@ -271,4 +319,45 @@ export const STAT_RX_QUEUE_DEVICE_ERRORS = 48;
 export const STAT_TX_QUEUE_DEVICE_ERRORS = 49;
 /** ICMP errors quoting one of our packets that Linux also ignores (soft errors, unconnected UDP). */
 export const STAT_ICMP_ERRORS_IGNORED = 50;
-export const STAT_COUNT = 51;
+/** TCP segments received that reached the TCP layer, and segments sent. */
+export const STAT_TCP_SEGMENTS_RECEIVED = 51;
+export const STAT_TCP_SEGMENTS_SENT = 52;
+/** TCP segments too short, with a bad data offset, a zero port or a malformed option. */
+export const STAT_TCP_DROP_MALFORMED = 53;
+export const STAT_TCP_DROP_CHECKSUM = 54;
+/** TCP to a broadcast address (RFC 1122 4.2.3.10: never accepted). */
+export const STAT_TCP_DROP_BROADCAST = 55;
+/** Segments for no connection and no listener: answered with RST (RFC 9293 3.10.7.1). */
+export const STAT_TCP_DROP_NO_SOCKET = 56;
+/** RSTs we sent, for any reason (closed port, bad ACK, abort, full backlog or table). */
+export const STAT_TCP_RESETS_SENT = 57;
+/** Acceptable RSTs that ended a connection. */
+export const STAT_TCP_RESETS_RECEIVED = 58;
+/** A SYN refused (RST) because its listener's backlog of half-open plus unaccepted was full. */
+export const STAT_TCP_BACKLOG_FULL = 59;
+/** A SYN refused (RST) because no connection slot was free, not even an orphan's. */
+export const STAT_TCP_TABLE_FULL = 60;
+/** Connections opened: by connect (active) and by a listener (passive, on reaching ESTABLISHED). */
+export const STAT_TCP_ACTIVE_OPENS = 61;
+export const STAT_TCP_PASSIVE_OPENS = 62;
+/** Segments sent again (RTO or fast retransmit). */
+export const STAT_TCP_RETRANSMITS = 63;
+/** Connections that failed with ETIMEDOUT (SYN, data or probe retries exhausted). */
+export const STAT_TCP_TIMEOUTS = 64;
+/** Half-open (SYN-RECEIVED) connections dropped when their SYN-ACK retries ran out. */
+export const STAT_TCP_HALF_OPEN_TIMEOUTS = 65;
+/** Closed connections reset because their data was not acknowledged within the linger bound. */
+export const STAT_TCP_LINGER_RESETS = 66;
+/** Closed connections stuck in FIN-WAIT, CLOSING or LAST-ACK reclaimed after the orphan bound. */
+export const STAT_TCP_ORPHANS_TIMED_OUT = 67;
+/** Closed connections still finishing, reset early because their slot was needed for a new one. */
+export const STAT_TCP_ORPHANS_EVICTED = 68;
+/** TIME-WAIT entries dropped early because the TIME-WAIT table was full. */
+export const STAT_TCP_TIME_WAIT_EVICTED = 69;
+/** Segments that the transmit path refused (queue full): recovered by retransmission. */
+export const STAT_TCP_SEND_FAILED = 70;
+/** Segments outside the window, or RFC 5961 challenges, answered with (rate-limited) ACKs or dropped. */
+export const STAT_TCP_DROP_OUT_OF_WINDOW = 71;
+/** Out-of-order segments refused because the assembler's hole limit was reached. */
+export const STAT_TCP_DROP_TOO_MANY_HOLES = 72;
+export const STAT_COUNT = 73;

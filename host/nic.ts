@@ -200,23 +200,26 @@ export class Nic implements FrameRings {
    * what there is to move; otherwise hands every frame the core offered to the transmit function,
    * in order, each in its own copy.
    */
-  flush(): void {
+  flush(): number {
     const listener = this.#listener;
     if (listener) {
-      if (this.closed) return;
+      if (this.closed) return 0;
       const view = this.#memoryView();
       if (this.tx.pending(view) > 0) listener.onTransmitReady();
       if (this.rx.pending(view) > 0) listener.onReceiveRoom();
-      return;
+      return 0;
     }
     const send = this.#transmit;
     const acceptsPartial = this.#transmitOptions?.acceptsPartialChecksum === true;
+    let moved = 0;
     for (let length = this.takeTx(acceptsPartial); length >= 0; length = this.takeTx(acceptsPartial)) {
       const frame = this.#bytes.slice(this.txOffset, this.txOffset + length);
       this.completeTx();
+      moved++;
       if (send) send(frame);
       else this.counters.txNoLink++;
     }
+    return moved;
   }
 
   // ---- FrameRings (a link that moves frames ring to ring) ----

@@ -105,9 +105,13 @@ export class Session {
     this.nic.attach(transmit, options);
   }
 
-  /** Hands every frame the core queued for transmission to the link (or tells a ring-to-ring link). */
+  /**
+   * Hands every frame the core queued for transmission to the link (or tells a ring-to-ring link).
+   * If TCP connections were waiting for room and frames just left, the core runs again soon (a
+   * ring-to-ring link wakes the stack itself when it takes frames).
+   */
   flushTransmit(): void {
-    this.nic.flush();
+    if (this.nic.flush() > 0 && !this.failed && this.core.tcpWaitingForRoom() !== 0) this.requestPoll();
   }
 
   // ---- scheduling ----

@@ -4,7 +4,7 @@
 // PcapWriter) connect to it directly. Stack.create checks every option before the core sees it
 // and refuses what cannot work with an error naming the option.
 
-import { loadCore, layout } from '../bindings/index.js';
+import { loadCore, layout, errnoName } from '../bindings/index.js';
 import type { CoreExports, CoreSource } from '../bindings/index.js';
 import { parseCidr, parseIpv4, parseMac, formatIpv4, formatMac } from './address.js';
 import type { Clock } from './clock.js';
@@ -90,13 +90,46 @@ const CONFIG_LIMIT_FIELDS: Record<keyof StackLimits, number> = {
 
 export interface SocketReport {
   handle: number;
-  kind: 'udp' | 'icmp';
-  state: 'open' | 'bound' | 'connected';
+  kind: 'udp' | 'icmp' | 'tcp' | 'tcp-listener';
+  /** UDP and ICMP: open, bound, connected. TCP: the RFC 9293 state (LISTEN for a listener). */
+  state: 'open' | 'bound' | 'connected' | TcpStateName;
   local: { address: string; port: number };
   remote: { address: string; port: number } | null;
   ageMs: number;
   rxQueuedBytes: number;
   rxQueuedDatagrams: number;
+  /** TCP connections and listeners only. */
+  tcp?: TcpReport;
+}
+
+/** RFC 9293 state names, as netstat prints them. */
+export type TcpStateName = 'CLOSED' | 'LISTEN' | 'SYN-SENT' | 'SYN-RECEIVED' | 'ESTABLISHED' | 'FIN-WAIT-1' |
+  'FIN-WAIT-2' | 'CLOSE-WAIT' | 'CLOSING' | 'LAST-ACK' | 'TIME-WAIT';
+const TCP_STATE_NAMES: readonly TcpStateName[] = ['CLOSED', 'LISTEN', 'SYN-SENT', 'SYN-RECEIVED', 'ESTABLISHED',
+  'FIN-WAIT-1', 'FIN-WAIT-2', 'CLOSE-WAIT', 'CLOSING', 'LAST-ACK', 'TIME-WAIT'];
+
+export interface TcpReport {
+  /** Bytes queued to send (unsent and unacknowledged), and room to write now. */
+  txQueuedBytes: number;
+  txRoom: number;
+  /** Smoothed RTT and retransmission timeout in milliseconds; retransmitted segments. */
+  srttMs: number;
+  rtoMs: number;
+  retransmits: number;
+  congestionWindow: number;
+  peerWindow: number;
+  mss: number;
+  /** Closed by its user and still finishing; a listener's child not yet accepted. */
+  orphan: boolean;
+  unaccepted: boolean;
+  peerFinished: boolean;
+  /** The error that ended it (a Node-style code), or null. */
+  error: string | null;
+  /** Listeners: backlog, children (half-open + unaccepted), queued for accept, SYNs refused. */
+  backlog?: number;
+  children?: number;
+  acceptQueued?: number;
+  refused?: number;
 }
 
 export interface StackReport {
@@ -106,6 +139,33 @@ export interface StackReport {
   memory: { heapTop: number; pages: number };
   sockets: SocketReport[];
   socketSlots: number;
+}
+
+/** The TCP part of a report row, from the result block socketInfo filled. */
+function tcpReport(r: DataView, listener: boolean): TcpReport {
+  const flags = r.getUint32(layout.INFO_TCP_FLAGS, true);
+  const error = r.getInt32(layout.INFO_PENDING_ERROR, true);
+  const row: TcpReport = {
+    txQueuedBytes: r.getUint32(layout.INFO_TX_BYTES, true),
+    txRoom: r.getUint32(layout.INFO_TX_ROOM, true),
+    srttMs: r.getUint32(layout.INFO_SRTT, true) / 1000,
+    rtoMs: r.getUint32(layout.INFO_RTO, true) / 1000,
+    retransmits: r.getUint32(layout.INFO_RETRANSMITS, true),
+    congestionWindow: r.getUint32(layout.INFO_CWND, true),
+    peerWindow: r.getUint32(layout.INFO_PEER_WINDOW, true),
+    mss: r.getUint32(layout.INFO_MSS, true),
+    orphan: (flags & layout.TCP_INFO_FLAG_ORPHAN) !== 0,
+    unaccepted: (flags & layout.TCP_INFO_FLAG_UNACCEPTED) !== 0,
+    peerFinished: (flags & layout.TCP_INFO_FLAG_PEER_FINISHED) !== 0,
+    error: error < 0 ? errnoName(error) : null,
+  };
+  if (listener) {
+    row.backlog = r.getUint32(layout.INFO_BACKLOG, true);
+    row.children = r.getUint32(layout.INFO_CHILDREN, true);
+    row.acceptQueued = r.getUint32(layout.INFO_ACCEPT_QUEUED, true);
+    row.refused = r.getUint32(layout.INFO_REFUSED, true);
+  }
+  return row;
 }
 
 const seedFromCrypto = (): bigint => {
@@ -371,15 +431,19 @@ export class Stack implements LinkEndpoint {
       const kind = r.getUint32(layout.INFO_KIND, true);
       const state = r.getUint32(layout.INFO_STATE, true);
       const remoteAddress = r.getUint32(layout.INFO_REMOTE_ADDRESS, true);
+      const isTcp = kind === layout.SOCKET_KIND_TCP || kind === layout.SOCKET_KIND_TCP_LISTENER;
       sockets.push({
         handle: r.getInt32(layout.INFO_HANDLE, true),
-        kind: kind === layout.SOCKET_KIND_UDP ? 'udp' : 'icmp',
-        state: state === layout.SOCKET_STATE_CONNECTED ? 'connected' : state === layout.SOCKET_STATE_BOUND ? 'bound' : 'open',
+        kind: kind === layout.SOCKET_KIND_UDP ? 'udp' : kind === layout.SOCKET_KIND_ICMP ? 'icmp'
+          : kind === layout.SOCKET_KIND_TCP ? 'tcp' : 'tcp-listener',
+        state: isTcp ? TCP_STATE_NAMES[state] ?? 'CLOSED'
+          : state === layout.SOCKET_STATE_CONNECTED ? 'connected' : state === layout.SOCKET_STATE_BOUND ? 'bound' : 'open',
         local: { address: formatIpv4(r.getUint32(layout.INFO_LOCAL_ADDRESS, true)), port: r.getUint32(layout.INFO_LOCAL_PORT, true) },
         remote: remoteAddress === 0 ? null : { address: formatIpv4(remoteAddress), port: r.getUint32(layout.INFO_REMOTE_PORT, true) },
         ageMs: (now - Number(r.getBigInt64(layout.INFO_CREATED_AT, true))) / 1000,
         rxQueuedBytes: r.getUint32(layout.INFO_RX_BYTES, true),
         rxQueuedDatagrams: r.getUint32(layout.INFO_RX_DATAGRAMS, true),
+        ...(isTcp ? { tcp: tcpReport(r, kind === layout.SOCKET_KIND_TCP_LISTENER) } : {}),
       });
     }
     return {

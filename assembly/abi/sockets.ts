@@ -11,6 +11,7 @@ import {
 } from "../../bindings/layout";
 import { core, initialized, resultArea, hostTime } from "./instance";
 import { SocketTable, OPTION_BROADCAST, ANY_ADDRESS } from "../socket/table";
+import { describeConnection, describeListener } from "./tcp";
 
 const MAX_PORT: u32 = 0xffff;
 
@@ -131,20 +132,23 @@ export function socketClose(handle: i32): i32 {
 export function socketCloseAll(): i32 {
   if (!initialized()) return 0;
   const c = core();
-  const open = c.udp.table.pool.inUse + c.ping.table.pool.inUse;
+  const open = c.udp.table.pool.inUse + c.ping.table.pool.inUse + c.tcp.pool.inUse + c.tcp.listeners.pool.inUse;
   c.udp.table.closeAll();
   c.ping.table.closeAll();
+  c.tcp.closeAll();
   return open;
 }
 
 /** Number of socket slots of every kind (socketInfo's index range). */
 export function socketCapacity(): i32 {
-  return initialized() ? core().udp.table.capacity + core().ping.table.capacity : 0;
+  if (!initialized()) return 0;
+  const c = core();
+  return c.udp.table.capacity + c.ping.table.capacity + c.tcp.pool.capacity + c.tcp.listeners.capacity;
 }
 
 /**
- * Describes slot `index` (UDP slots first, then ICMP) in the result block and returns its handle,
- * or 0 when the slot is free.
+ * Describes slot `index` (UDP slots first, then ICMP, TCP connections, TCP listeners) in the
+ * result block and returns its handle, or 0 when the slot is free.
  */
 export function socketInfo(index: i32): i32 {
   if (!initialized() || index < 0) return 0;
@@ -153,11 +157,25 @@ export function socketInfo(index: i32): i32 {
   if (index >= table.capacity) {
     index -= table.capacity;
     table = c.ping.table;
-    if (index >= table.capacity) return 0;
+    if (index >= table.capacity) return tcpInfo(index - table.capacity);
   }
   if (!table.pool.isLive(index)) return 0;
   describeSlot(table, index);
   return table.pool.handleOf(index);
+}
+
+/** socketInfo over the TCP slots: connections, then listeners. */
+function tcpInfo(index: i32): i32 {
+  const tcp = core().tcp;
+  if (index < tcp.pool.capacity) {
+    if (!tcp.pool.isLive(index)) return 0;
+    describeConnection(tcp, index);
+    return tcp.pool.handleOf(index);
+  }
+  index -= tcp.pool.capacity;
+  if (index >= tcp.listeners.capacity || !tcp.listeners.pool.isLive(index)) return 0;
+  describeListener(tcp, index);
+  return tcp.listeners.pool.handleOf(index);
 }
 
 /**

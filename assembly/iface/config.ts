@@ -9,7 +9,9 @@ import {
   CONFIG_RX_QUEUE_SIZE, CONFIG_TX_QUEUE_SIZE, CONFIG_MTU, CONFIG_EVENT_RING_SIZE,
   CONFIG_LOOPBACK_FRAMES, CONFIG_FLAGS, CONFIG_SEED, CONFIG_MAC, CONFIG_GATEWAY,
   CONFIG_ADDRESS_COUNT, CONFIG_ADDRESSES, CONFIG_ADDRESS_STRIDE, CONFIG_MAX_ADDRESSES,
-  CONFIG_PORT_UNREACHABLE_PER_SECOND, CONFIG_ICMP_SOCKETS, CONFIG_SECRET, VIRTQ_MAX_SIZE, CONFIG_FLAGS_KNOWN, VIRTQ_DESC_BYTES,
+  CONFIG_PORT_UNREACHABLE_PER_SECOND, CONFIG_ICMP_SOCKETS, CONFIG_SECRET, CONFIG_TCP_CONNECTIONS,
+  CONFIG_TCP_LISTENERS, CONFIG_TCP_SEND_BYTES, CONFIG_TCP_RECV_BYTES, CONFIG_TCP_TIME_WAIT_ENTRIES,
+  CONFIG_TCP_TIME_WAIT_MS, CONFIG_TCP_LINGER_MS, CONFIG_TCP_ORPHAN_MS, VIRTQ_MAX_SIZE, CONFIG_FLAGS_KNOWN, VIRTQ_DESC_BYTES,
   VIRTQ_AVAIL_ENTRY_BYTES, VIRTQ_USED_ENTRY_BYTES, VIRTIO_NET_HDR_BYTES, EVENT_BYTES,
 } from "../../bindings/layout";
 import { readMac } from "../wire/bytes";
@@ -35,6 +37,19 @@ const DEFAULT_MTU: u32 = 1500;
 const DEFAULT_EVENT_RING_SIZE: u32 = 1024;
 const DEFAULT_LOOPBACK_FRAMES: u32 = 64;
 const DEFAULT_PORT_UNREACHABLE_PER_SECOND: u32 = 1000;
+const DEFAULT_TCP_CONNECTIONS: u32 = 64;
+const DEFAULT_TCP_LISTENERS: u32 = 16;
+const DEFAULT_TCP_BUFFER: u32 = 64 * 1024;
+/** TIME-WAIT entries hold no buffers (about 64 bytes each): room for a busy minute of churn. */
+const DEFAULT_TCP_TIME_WAIT_ENTRIES: u32 = 4096;
+/** 2 * MSL (RFC 9293 3.4.2), 60 s as Linux. */
+const DEFAULT_TCP_TIME_WAIT_MS: u32 = 60_000;
+/** Field report 003: close gets 2 s to deliver its data, then resets. */
+const DEFAULT_TCP_LINGER_MS: u32 = 2_000;
+/** Field report 000: a close the peer never finishes is reclaimed after 30 s. */
+const DEFAULT_TCP_ORPHAN_MS: u32 = 30_000;
+/** A TCP ring must hold at least one segment of the largest MTU. */
+const MIN_TCP_BUFFER: u32 = 2048;
 
 /** Upper bounds that keep every size computation far from overflow. */
 const MAX_SOCKETS_LIMIT: u32 = 65535;
@@ -81,6 +96,14 @@ export class Config {
   addresses: StaticArray<u32> = new StaticArray<u32>(CONFIG_MAX_ADDRESSES);
   prefixLengths: StaticArray<u8> = new StaticArray<u8>(CONFIG_MAX_ADDRESSES);
   portUnreachablePerSecond: i32 = 0;
+  tcpConnections: i32 = 0;
+  tcpListeners: i32 = 0;
+  tcpSendBytes: i32 = 0;
+  tcpRecvBytes: i32 = 0;
+  tcpTimeWaitEntries: i32 = 0;
+  tcpTimeWait: i64 = 0;
+  tcpLinger: i64 = 0;
+  tcpOrphanTimeout: i64 = 0;
 
   /** Reads and validates the block at `ptr`; returns false (nothing changed elsewhere) if invalid. */
   read(ptr: usize): bool {
@@ -100,6 +123,14 @@ export class Config {
     const loopback = orDefault(load<u32>(ptr + CONFIG_LOOPBACK_FRAMES), DEFAULT_LOOPBACK_FRAMES);
     const unreachable = orDefault(load<u32>(ptr + CONFIG_PORT_UNREACHABLE_PER_SECOND), DEFAULT_PORT_UNREACHABLE_PER_SECOND);
     const count = load<u32>(ptr + CONFIG_ADDRESS_COUNT);
+    const tcpConnections = orDefault(load<u32>(ptr + CONFIG_TCP_CONNECTIONS), DEFAULT_TCP_CONNECTIONS);
+    const tcpListeners = orDefault(load<u32>(ptr + CONFIG_TCP_LISTENERS), DEFAULT_TCP_LISTENERS);
+    const tcpSend = orDefault(load<u32>(ptr + CONFIG_TCP_SEND_BYTES), DEFAULT_TCP_BUFFER);
+    const tcpRecv = orDefault(load<u32>(ptr + CONFIG_TCP_RECV_BYTES), DEFAULT_TCP_BUFFER);
+    const timeWaitEntries = orDefault(load<u32>(ptr + CONFIG_TCP_TIME_WAIT_ENTRIES), DEFAULT_TCP_TIME_WAIT_ENTRIES);
+    const timeWaitMs = orDefault(load<u32>(ptr + CONFIG_TCP_TIME_WAIT_MS), DEFAULT_TCP_TIME_WAIT_MS);
+    const lingerMs = orDefault(load<u32>(ptr + CONFIG_TCP_LINGER_MS), DEFAULT_TCP_LINGER_MS);
+    const orphanMs = orDefault(load<u32>(ptr + CONFIG_TCP_ORPHAN_MS), DEFAULT_TCP_ORPHAN_MS);
 
     if (icmpSockets > MAX_SOCKETS_LIMIT) return false;
     if (sockets > MAX_SOCKETS_LIMIT || rxDatagrams > MAX_TABLE || rxBytes > MAX_SOCKET_BUFFER) return false;
@@ -109,6 +140,9 @@ export class Config {
     if (mtu < <u32>IPV4_MIN_MTU || mtu > MAX_MTU) return false;
     if (events > MAX_TABLE || loopback > MAX_TABLE || unreachable > MAX_TABLE) return false;
     if (count > <u32>CONFIG_MAX_ADDRESSES) return false;
+    if (tcpConnections > MAX_SOCKETS_LIMIT || tcpListeners > MAX_SOCKETS_LIMIT || timeWaitEntries > MAX_TABLE) return false;
+    if (tcpSend < MIN_TCP_BUFFER || tcpSend > MAX_SOCKET_BUFFER || tcpRecv < MIN_TCP_BUFFER || tcpRecv > MAX_SOCKET_BUFFER) return false;
+    if (timeWaitMs > MAX_DURATION_MS || lingerMs > MAX_DURATION_MS || orphanMs > MAX_DURATION_MS) return false;
     // An unknown feature bit is a host built for a newer core: refuse rather than ignore it.
     if ((load<u32>(ptr + CONFIG_FLAGS) & ~<u32>CONFIG_FLAGS_KNOWN) != 0) return false;
     for (let i: u32 = 0; i < count; i++) {
@@ -135,6 +169,14 @@ export class Config {
     this.eventRingSize = <i32>events;
     this.loopbackFrames = <i32>loopback;
     this.portUnreachablePerSecond = <i32>unreachable;
+    this.tcpConnections = <i32>tcpConnections;
+    this.tcpListeners = <i32>tcpListeners;
+    this.tcpSendBytes = <i32>tcpSend;
+    this.tcpRecvBytes = <i32>tcpRecv;
+    this.tcpTimeWaitEntries = <i32>timeWaitEntries;
+    this.tcpTimeWait = <i64>timeWaitMs * MICROS_PER_MILLI;
+    this.tcpLinger = <i64>lingerMs * MICROS_PER_MILLI;
+    this.tcpOrphanTimeout = <i64>orphanMs * MICROS_PER_MILLI;
     this.flags = load<u32>(ptr + CONFIG_FLAGS);
     this.seed = load<u64>(ptr + CONFIG_SEED);
     this.secret0 = load<u64>(ptr + CONFIG_SECRET);

@@ -84,6 +84,11 @@ export class Egress {
     this.ident = firstIdent;
   }
 
+  /** A frame sent now would not be refused with ENOBUFS: the transmit queue and loopback ring have room. */
+  @inline hasRoom(): bool {
+    return this.tx.available() > 0 && this.loopback.length < this.loopback.slots;
+  }
+
   /** Largest transport segment (header + payload) one IPv4 packet can carry without fragments. */
   @inline get maxTransportLen(): i32 {
     return this.mtu - IPV4_HEADER_LEN;

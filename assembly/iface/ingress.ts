@@ -1,7 +1,7 @@
 // Every received frame enters here: Ethernet is checked, ARP is handled entirely (answers and
 // neighbour learning), IPv4 is validated and filtered (martian sources, malformed options), ICMP
 // echo requests are answered and a protocol we do not speak gets protocol unreachable. What
-// is left for the socket layer (UDP datagrams, ICMP replies and errors) is handed back as a
+// is left for the socket layer (UDP datagrams, TCP segments, ICMP replies and errors) is handed back as a
 // Delivery with the parsed IPv4 header in `ip` and the transport bytes at payloadPtr/payloadLen.
 // Every frame that goes no further is counted under exactly one drop reason.
 
@@ -33,6 +33,8 @@ export namespace Delivery {
   export const UDP: i32 = 1;
   /** An ICMP echo reply or error for the socket layer; `icmp` holds it. */
   export const ICMP: i32 = 2;
+  /** A TCP segment (to one of our addresses or a broadcast: `toBroadcast` says which). */
+  export const TCP: i32 = 3;
 }
 
 export class Ingress {
@@ -184,6 +186,7 @@ export class Ingress {
     this.payloadLen = p.payloadLen;
     const protocol = ip.protocol;
     if (protocol == IpProtocol.UDP) return Delivery.UDP;
+    if (protocol == IpProtocol.TCP) return Delivery.TCP;
     if (protocol == IpProtocol.ICMP) return this.receiveIcmp(trusted, now);
     count(STAT_IP_DROP_UNKNOWN_PROTOCOL);
     // RFC 1122 3.2.2.1: a host should send protocol unreachable when it does not speak the

@@ -42,6 +42,10 @@ export const enum AssemblerError {
   TooManyHoles = -2,
 }
 
+@inline function clampHoles(maxHoles: i32): i32 {
+  return maxHoles < 0 ? 0 : maxHoles > ASSEMBLER_MAX_HOLES ? ASSEMBLER_MAX_HOLES : maxHoles;
+}
+
 @final
 export class Assembler {
   /** Start of the range storage, allocated once. */
@@ -55,9 +59,14 @@ export class Assembler {
 
   /** An assembler tracking at most `maxHoles` holes, clamped to [0, ASSEMBLER_MAX_HOLES]. */
   constructor(maxHoles: i32) {
-    const holes = maxHoles < 0 ? 0 : maxHoles > ASSEMBLER_MAX_HOLES ? ASSEMBLER_MAX_HOLES : maxHoles;
+    const holes = clampHoles(maxHoles);
     this.holesMax = holes;
-    this.ranges = heap.alloc(<usize>(holes + 1) * RANGE_SIZE);
+    this.ranges = heap.alloc(Assembler.bytesFor(holes));
+  }
+
+  /** Bytes an assembler for `maxHoles` holes allocates (the footprint check uses it too). */
+  static bytesFor(maxHoles: i32): usize {
+    return <usize>(clampHoles(maxHoles) + 1) * RANGE_SIZE;
   }
 
   @inline get maxHoles(): i32 { return this.holesMax; }

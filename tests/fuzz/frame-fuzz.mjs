@@ -347,7 +347,9 @@ export function mutate(r, frame) {
 // ---- accounting -------------------------------------------------------------------------------------
 
 /** Counters of frames the core accepted (one per frame). */
-export const ACCEPTED = ['arpReceived', 'icmpEchoRequests', 'icmpEchoReplies', 'icmpErrorsReceived', 'udpDelivered'];
+export const ACCEPTED = ['arpReceived', 'icmpEchoRequests', 'icmpEchoReplies', 'icmpErrorsReceived', 'udpDelivered',
+  // Every well-formed TCP segment that reached the TCP layer (tcpDropNoSocket is a subset of it).
+  'tcpSegmentsReceived'];
 /**
  * Per-reason drops of received frames (one per frame). Not here: txNoRoute, which counts
  * packets the stack could not *send* (an answer to a source with no route back).
@@ -358,6 +360,7 @@ export const DROPPED = [
   'ipDropMartianSource', 'ipDropFragment', 'ipDropUnknownProtocol',
   'icmpDropMalformed', 'icmpDropUnsupportedType', 'icmpDropNoSocket', 'icmpDropQueueFull',
   'udpDropMalformed', 'udpDropChecksum', 'udpDropNoSocket', 'udpDropQueueFull',
+  'tcpDropMalformed', 'tcpDropChecksum', 'tcpDropBroadcast',
 ];
 
 /**

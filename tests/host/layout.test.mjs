@@ -72,9 +72,12 @@ test('layout: layout-table fields fit in LAYOUT_BYTES without overlap', () => {
 });
 
 test('layout: result fields (recvfrom) and info fields (socketInfo) each fit in RESULT_BYTES without overlap', () => {
-  const result = fields('RESULT_', ['RESULT_BYTES']).map(([name, offset]) => [name, offset, U32]);
+  // The span calls (tcpWriteSpan, tcpReadSpan) have a view of their own over the same block.
+  const span = ['RESULT_SPAN_PTR', 'RESULT_SPAN_TOTAL'];
+  const result = fields('RESULT_', ['RESULT_BYTES', ...span]).map(([name, offset]) => [name, offset, U32]);
   assert.ok(result.length >= 4, 'found the result fields');
   assertFitsWithoutOverlap('the result block (recvfrom)', layout.RESULT_BYTES, result);
+  assertFitsWithoutOverlap('the result block (TCP spans)', layout.RESULT_BYTES, span.map((name) => [name, layout[name], U32]));
   const info = fields('INFO_').map(([name, offset]) => [name, offset, name === 'INFO_CREATED_AT' ? U64 : U32]);
   assert.ok(info.length >= 10, 'found the info fields');
   assertFitsWithoutOverlap('the result block (socketInfo)', layout.RESULT_BYTES, info);

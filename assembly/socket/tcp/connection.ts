@@ -901,6 +901,7 @@ export class TcpConnection {
       // count like retransmissions.
       this.persistDeadline = NO_DEADLINE;
       if (this.probesUnanswered >= this.params.dataRetries) {
+        this.reclaimedBy = RECLAIMED_BY_TIMEOUT;
         this.becomeClosed(-Errno.ETIMEDOUT);
         return;
       }
@@ -910,6 +911,7 @@ export class TcpConnection {
     }
     if (this.keepAliveDeadline <= now) {
       if (this.keepAliveSent >= this.params.keepAliveProbes) {
+        this.reclaimedBy = RECLAIMED_BY_TIMEOUT;
         this.becomeClosed(-Errno.ETIMEDOUT);
         return;
       }
@@ -925,7 +927,7 @@ export class TcpConnection {
     const limit = s == TCP_STATE_SYN_SENT ? this.params.synRetries :
       s == TCP_STATE_SYN_RECEIVED ? this.params.synAckRetries : this.params.dataRetries;
     if (this.timeouts >= limit) {
-      this.reclaimedBy = s == TCP_STATE_SYN_RECEIVED ? RECLAIMED_BY_HALF_OPEN_TIMEOUT : 0;
+      this.reclaimedBy = s == TCP_STATE_SYN_RECEIVED && this.isPassive ? RECLAIMED_BY_HALF_OPEN_TIMEOUT : RECLAIMED_BY_TIMEOUT;
       this.becomeClosed(s == TCP_STATE_SYN_RECEIVED && this.isPassive ? 0 : -Errno.ETIMEDOUT);
       return;
     }
@@ -1262,3 +1264,5 @@ export class TcpConnection {
 export const RECLAIMED_BY_LINGER: i32 = 1;
 export const RECLAIMED_BY_ORPHAN_TIMEOUT: i32 = 2;
 export const RECLAIMED_BY_HALF_OPEN_TIMEOUT: i32 = 3;
+/** Retries (SYN, data, window or keep-alive probes) ran out: ETIMEDOUT. */
+export const RECLAIMED_BY_TIMEOUT: i32 = 4;
