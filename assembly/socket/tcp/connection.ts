@@ -35,7 +35,7 @@ import { TcpRepr, TcpFlags } from "../../wire/tcp";
 import { TCP_MAX_WINDOW_SHIFT } from "../../wire/tcp_options";
 import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt, seqMax } from "../../seq";
 import { Duration, Instant, NO_DEADLINE, instantAdd, minDeadline } from "../../time";
-import { RttEstimator, backedOff } from "./rtt";
+import { RttEstimator, backedOff, RTO_AFTER_LOST_SYN } from "./rtt";
 import { CongestionControl, DUPLICATE_ACK_THRESHOLD } from "./congestion";
 import { TcpParams, DEFAULT_PEER_MSS, MIN_PEER_MSS } from "./params";
 
@@ -122,7 +122,13 @@ export class TcpConnection {
 
   // ---- timers (NO_DEADLINE: not running) ----
   rtoDeadline: Instant = NO_DEADLINE;
+  /**
+   * Doublings of the RTO in force (RFC 6298 5.5). Karn (RFC 6298 3): they stay until an RTT
+   * sample is taken, so new data after a recovered loss is timed with the backed-off RTO.
+   */
   backoffs: i32 = 0;
+  /** Retransmission timeouts since the peer last acknowledged anything: bounds the retries. */
+  private timeouts: i32 = 0;
   ackDeadline: Instant = NO_DEADLINE;
   persistDeadline: Instant = NO_DEADLINE;
   private persistBackoffs: i32 = 0;
@@ -208,6 +214,7 @@ export class TcpConnection {
     this.lastInvalidAckAt = i64.MIN_VALUE;
     this.rtoDeadline = NO_DEADLINE;
     this.backoffs = 0;
+    this.timeouts = 0;
     this.ackDeadline = NO_DEADLINE;
     this.persistDeadline = NO_DEADLINE;
     this.persistBackoffs = 0;
@@ -272,7 +279,9 @@ export class TcpConnection {
     this.sndUna = iss;
     this.sndNxt = iss;
     this.sndMax = iss;
-    // No small segment outstanding yet (Nagle compares against sndUna, in sequence space).
+    // No small segment is outstanding yet: the mark sits at the start of our sequence space, never
+    // ahead of sndUna (a fixed 0 would read as "ahead" for every ISS in the upper half of the
+    // space and hold the first small write for ever).
     this.smallSentEnd = iss;
     this.synAcked = false;
     this.sendMss = this.clampMss(DEFAULT_PEER_MSS);
@@ -443,14 +452,7 @@ export class TcpConnection {
     this.takeSynOptions(seg);
     this.touch(now);
     if (hasAck) {
-      this.rtt.onAck(seg.ack, now);
-      this.acknowledge(seg.ack, now);
-      this.setWindow(<i32>seg.window, seg.seq, seg.ack);
-      this.becomeEstablished();
-      this.ackOwed = true;
-      // Data on the SYN-ACK is kept (field report 002): it starts right after the SYN.
-      this.receiveText(seg, seqAdd(seg.seq, 1), now);
-      this.receiveFin(seg, seqAdd(seg.seq, 1), now);
+      this.synAckArrived(seg, now);
     } else {
       // Simultaneous open (RFC 9293 3.5, figure 8): SYN-RECEIVED, our SYN again with an ACK.
       this.state = TCP_STATE_SYN_RECEIVED;
@@ -459,6 +461,21 @@ export class TcpConnection {
       this.synOwed = true;
     }
     return Verdict.Ok;
+  }
+
+  /**
+   * The peer's SYN-ACK acknowledges our SYN (checked by the caller): ESTABLISHED, and an ACK owed.
+   * Its window is never scaled (RFC 7323 2.2); data on it is kept (field report 002): it starts
+   * right after the SYN.
+   */
+  private synAckArrived(seg: TcpRepr, now: Instant): void {
+    this.takeRttSample(seg.ack, now);
+    this.acknowledge(seg.ack, now);
+    this.setWindow(<i32>seg.window, seg.seq, seg.ack);
+    this.becomeEstablished();
+    this.ackOwed = true;
+    this.receiveText(seg, seqAdd(seg.seq, 1), now);
+    this.receiveFin(seg, seqAdd(seg.seq, 1), now);
   }
 
   /** RFC 9293 3.10.7.4, steps in order. */
@@ -476,11 +493,22 @@ export class TcpConnection {
           this.timeWaitDeadline = instantAdd(now, this.params.timeWait);
           this.ackOwed = true;
         } else if (state == TCP_STATE_SYN_RECEIVED) {
-          // Our "ACK" in SYN-RECEIVED is the SYN-ACK (a retransmitted SYN asks for it again).
-          if (seg.has(TcpFlags.SYN) && seg.seq == this.irs) this.synOwed = true;
-          else this.invalidAck(now);
+          if (seg.has(TcpFlags.SYN) && seg.seq == this.irs) {
+            if (seg.has(TcpFlags.ACK) && seqGt(seg.ack, this.sndUna) && seqLe(seg.ack, this.sndMax)) {
+              // Simultaneous open (RFC 9293 3.5 figure 8, line 6): the peer's SYN-ACK carries the
+              // SYN we already have and acknowledges ours, so it completes the handshake. Taking it
+              // only as an old SYN would have both ends answer SYN-ACK with SYN-ACK for ever.
+              this.touch(now);
+              this.synAckArrived(seg, now);
+            } else {
+              // Our "ACK" in SYN-RECEIVED is the SYN-ACK (a retransmitted SYN asks for it again).
+              this.synOwed = true;
+            }
+          } else {
+            this.answerUnacceptable(seg, segLen, now);
+          }
         } else {
-          this.invalidAck(now);
+          this.answerUnacceptable(seg, segLen, now);
         }
       }
       return Verdict.Ok;
@@ -550,6 +578,17 @@ export class TcpConnection {
     return w < 0 ? 0 : w;
   }
 
+  /**
+   * RFC 9293 3.10.7.4 first: an unacceptable segment (not a RST) is answered with an ACK. One that
+   * carries data or a FIN is a retransmission whose ACK was lost, or a peer past our window: it is
+   * answered every time, since the peer's recovery waits on it and it cannot be part of an ACK loop
+   * (Linux tcp_oow_rate_limited spares these too). Bare ACKs and SYNs are rate-limited.
+   */
+  private answerUnacceptable(seg: TcpRepr, segLen: i32, now: Instant): void {
+    if (segLen > 0 && !seg.has(TcpFlags.SYN)) this.ackOwed = true;
+    else this.invalidAck(now);
+  }
+
   /** An ACK in answer to something invalid, at most once per invalidAckInterval (RFC 5961 7). */
   private invalidAck(now: Instant): void {
     const last = this.lastInvalidAckAt;
@@ -583,10 +622,10 @@ export class TcpConnection {
     const window = <i32>seg.window << this.sndWindowShift;
     this.probesUnanswered = 0;
     if (seqGt(ack, this.sndUna)) {
-      const flightBefore = seqDiff(this.sndMax, this.sndUna);
+      // The sample first: the timer restarted below runs with the RTO it gives.
+      this.takeRttSample(ack, now);
       const acked = this.acknowledge(ack, now);
       this.duplicateAcks = 0;
-      this.rtt.onAck(ack, now);
       if (this.cc.inRecovery) {
         if (this.cc.onAckInRecovery(ack, acked, seqDiff(this.sndMax, this.sndUna), this.sendMss)) {
           this.retransmitOwed = true;
@@ -594,7 +633,6 @@ export class TcpConnection {
       } else {
         this.cc.onAck(acked, this.sendMss);
       }
-      if (flightBefore > 0) this.backoffs = 0;
       this.updateWindow(<i32>seg.window, seg.seq, ack);
     } else {
       // RFC 5681 2: a duplicate ACK carries no data, no SYN or FIN, the same window, and arrives
@@ -635,6 +673,16 @@ export class TcpConnection {
     }
   }
 
+  /**
+   * An ACK up to `ack` arrived: an RTT sample if it covers the timed segment. Only a valid sample
+   * ends the backoff (RFC 6298 3 and 5.7; Linux resets icsk_backoff there too).
+   */
+  private takeRttSample(ack: u32, now: Instant): void {
+    const before = this.rtt.samples;
+    this.rtt.onAck(ack, now);
+    if (this.rtt.samples != before) this.backoffs = 0;
+  }
+
   /** Moves sndUna to `ack`, drops the acknowledged bytes; returns how many data bytes that was. */
   private acknowledge(ack: u32, now: Instant): i32 {
     let units = seqDiff(ack, this.sndUna);
@@ -648,9 +696,11 @@ export class TcpConnection {
     this.sendBuf.consume(data);
     this.sndUna = ack;
     if (seqLt(this.sndNxt, ack)) this.sndNxt = ack;
-    // RFC 6298 5.2 and 5.3: stop the timer when nothing is outstanding, else restart it.
+    this.timeouts = 0;
+    // RFC 6298 5.2 and 5.3: stop the timer when nothing is outstanding, else restart it with the
+    // current RTO, backoff included.
     if (this.sndUna == this.sndMax) this.rtoDeadline = NO_DEADLINE;
-    else this.rtoDeadline = instantAdd(now, this.rtt.rto);
+    else this.rtoDeadline = instantAdd(now, backedOff(this.rtt.rto, this.backoffs));
     if (data > 0) this.events |= EVENT_WRITABLE;
     return data;
   }
@@ -771,6 +821,11 @@ export class TcpConnection {
 
   private becomeEstablished(): void {
     this.state = TCP_STATE_ESTABLISHED;
+    // RFC 6298 5.7: a lost SYN or SYN-ACK and no sample from the handshake: the data starts with an
+    // RTO of 3 s. The SYN's retries were counted against synRetries; the data's start afresh.
+    if (this.backoffs > 0 && this.rtt.samples == 0) this.rtt.rto = RTO_AFTER_LOST_SYN;
+    this.backoffs = 0;
+    this.timeouts = 0;
     // The initial window counts segments of the MSS now known (RFC 6928).
     this.cc.reset(this.sendMss);
     this.synOwed = false;
@@ -871,11 +926,12 @@ export class TcpConnection {
     const s = this.state;
     const limit = s == TCP_STATE_SYN_SENT ? this.params.synRetries :
       s == TCP_STATE_SYN_RECEIVED ? this.params.synAckRetries : this.params.dataRetries;
-    if (this.backoffs >= limit) {
+    if (this.timeouts >= limit) {
       this.reclaimedBy = s == TCP_STATE_SYN_RECEIVED && this.isPassive ? RECLAIMED_BY_HALF_OPEN_TIMEOUT : RECLAIMED_BY_TIMEOUT;
       this.becomeClosed(s == TCP_STATE_SYN_RECEIVED && this.isPassive ? 0 : -Errno.ETIMEDOUT);
       return;
     }
+    this.timeouts++;
     this.backoffs++;
     this.retransmits++;
     this.rtt.onRetransmit();
@@ -907,7 +963,7 @@ export class TcpConnection {
 
   private owesNow(): bool {
     return this.rstOwed || this.synOwed || this.ackOwed || this.retransmitOwed || this.probeOwed ||
-      this.sendableNow() > 0 || this.finReady();
+      this.sendableNow() > 0 || this.finReady() || this.persistWanted();
   }
 
   // ======================================================================================
@@ -968,7 +1024,15 @@ export class TcpConnection {
   }
 
   private dispatchSyn(now: Instant, out: TcpRepr): i32 {
-    if (!this.synOwed) return NOTHING;
+    if (!this.synOwed) {
+      if (this.state == TCP_STATE_SYN_RECEIVED && this.ackOwed) {
+        // The answer to an unacceptable segment (RFC 9293 3.10.7.4 first) while our SYN-ACK is
+        // out: <SEQ=SND.NXT><ACK=RCV.NXT>, as Linux's request sockets send it.
+        this.controlSegment(out, seqAdd(this.iss, 1));
+        return 0;
+      }
+      return NOTHING;
+    }
     this.synOwed = false;
     out.seq = this.iss;
     const options = out.options;
@@ -1168,10 +1232,22 @@ export class TcpConnection {
     return free - current >= this.windowStep() && free >= 2 * current;
   }
 
-  /** Starts the persist timer when the peer's zero window holds back queued data. */
+  /**
+   * The peer's zero window holds back queued data, nothing is in flight and no timer runs: the
+   * persist timer must start (RFC 9293 3.8.6.1). nextDeadline reports it as due now, so a write
+   * into a closed window gets its timer from the next dispatch instead of stalling for ever.
+   */
+  private persistWanted(): bool {
+    const s = this.state;
+    if (!(s == TCP_STATE_ESTABLISHED || s == TCP_STATE_CLOSE_WAIT || s == TCP_STATE_FIN_WAIT_1 ||
+          s == TCP_STATE_LAST_ACK)) return false;
+    return this.sndWnd == 0 && this.unsentBytes() > 0 && this.sndMax == this.sndUna &&
+      this.persistDeadline == NO_DEADLINE && this.rtoDeadline == NO_DEADLINE;
+  }
+
+  /** Starts the persist timer when it is wanted. */
   private armPersist(now: Instant): void {
-    if (this.sndWnd == 0 && this.unsentBytes() > 0 && this.sndMax == this.sndUna &&
-        this.persistDeadline == NO_DEADLINE && this.rtoDeadline == NO_DEADLINE) {
+    if (this.persistWanted()) {
       this.persistDeadline = instantAdd(now, backedOff(this.rtt.rto, this.persistBackoffs));
     }
   }

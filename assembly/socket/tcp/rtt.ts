@@ -15,6 +15,11 @@ export const RTO_INITIAL: Duration = MICROS_PER_SECOND;
  * peer that is Linux expects a stack to recover as quickly as it does, so we follow Linux.
  */
 export const RTO_MIN: Duration = 200 * MICROS_PER_MILLI;
+/**
+ * RFC 6298 5.7: when the SYN (or SYN-ACK) had to be retransmitted and the handshake gave no sample,
+ * the RTO is 3 s once data transmission begins.
+ */
+export const RTO_AFTER_LOST_SYN: Duration = 3 * MICROS_PER_SECOND;
 /** Upper bound of the RTO (RFC 6298 2.5 allows any value of at least 60 s; Linux's TCP_RTO_MAX). */
 export const RTO_MAX: Duration = 120 * MICROS_PER_SECOND;
 /** Clock granularity G of RFC 6298 2.3: the host's clock is in microseconds, polls are not finer. */
