@@ -141,6 +141,14 @@ describe("tcp RFC 5961 3.2: an in-window RST that is not exact is challenged", (
 });
 
 describe("tcp RFC 5961 4.2: a SYN in a synchronized state is challenged", () => {
+  it("SYN-RECEIVED (passive), a new SYN in the window: the half-open child goes, silently (RFC 9293 3.10.7.4 fourth)", () => {
+    const h = synReceived();
+    h.send(SYN, h.theirs(10), 0);
+    expect<i32>(h.conn.state).toBe(TCP_STATE_CLOSED);
+    expect<i32>(h.conn.error).toBe(0);
+    h.expectNothing();
+  });
+
   it("ESTABLISHED, SYN in the window: challenge ACK, state and data kept", () => {
     const h = established();
     h.send(SYN, h.theirs(100), 0, 65535, 0, 1460);

@@ -7,7 +7,7 @@ import {
 } from "../../bindings/layout";
 import { RECLAIMED_BY_LINGER, RECLAIMED_BY_ORPHAN_TIMEOUT } from "../../assembly/socket/tcp/connection";
 import {
-  TcpHarness, Emitted, synSent, established, finWait1, defaultParams, expectStreamBytes,
+  TcpHarness, Emitted, synSent, established, finWait1, closeWait, defaultParams, expectStreamBytes,
   REMOTE_ISS, SYN, ACK, FIN, RST, PSH, MS, SECOND,
 } from "./tcp_harness";
 
@@ -340,6 +340,22 @@ describe("tcp timers: linger and orphan bounds of close (field reports 000, 003)
     expect<i64>(h.now).toBe(30 * SECOND);
     expect<u8>(last).toBe(RST | ACK);
     expect<i32>(h.conn.reclaimedBy).toBe(RECLAIMED_BY_ORPHAN_TIMEOUT);
+  });
+
+  it("LAST-ACK with data the peer never acknowledges: the linger bound still resets (RST at 2 s)", () => {
+    const h = closeWait();
+    h.write(100);
+    h.conn.close(h.now);
+    h.expectSegment(ACK | PSH | FIN, h.ours(0), h.theirs(1), 100);
+    let resets = 0;
+    while (h.conn.state != TCP_STATE_CLOSED) {
+      h.advanceToDeadline();
+      const e = h.recv();
+      if (e != null && (changetype<Emitted>(e).flags & RST) != 0) resets++;
+    }
+    expect<i64>(h.now).toBe(2 * SECOND);
+    expect<i32>(resets).toBe(1);
+    expect<i32>(h.conn.reclaimedBy).toBe(RECLAIMED_BY_LINGER);
   });
 
   it("FIN-WAIT-2 after close, the peer's FIN never comes: reclaimed at 30 s with a RST", () => {

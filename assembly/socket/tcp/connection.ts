@@ -415,6 +415,19 @@ export class TcpConnection {
     this.becomeClosed(0);
   }
 
+  /**
+   * A bound ran out (linger, orphan timeout): unlike ABORT, whose RFC 9293 3.10.5 list leaves
+   * CLOSING and LAST-ACK silent, the peer always hears a RST, since data or our FIN may still be
+   * unacknowledged there (field reports 000 and 003).
+   */
+  private resetByBound(): void {
+    const s = this.state;
+    if (s != TCP_STATE_CLOSED && s != TCP_STATE_SYN_SENT && s != TCP_STATE_TIME_WAIT && s != TCP_STATE_LISTEN) {
+      this.rstOwed = true;
+    }
+    this.becomeClosed(0);
+  }
+
   setKeepAlive(on: bool, now: Instant): void {
     this.keepAlive = on;
     this.keepAliveSent = 0;
@@ -522,8 +535,14 @@ export class TcpConnection {
       this.onReset();
       return Verdict.Ok;
     }
-    // Fourth: a SYN in a synchronized state is challenged (RFC 5961 4.2).
+    // Fourth: SYN. A half-open child of a listener goes back to LISTEN, which for us means it just
+    // goes (RFC 9293 3.10.7.4 fourth, SYN-RECEIVED from a passive OPEN); in a synchronized state it
+    // is challenged (RFC 5961 4.2).
     if (seg.has(TcpFlags.SYN)) {
+      if (state == TCP_STATE_SYN_RECEIVED && this.isPassive) {
+        this.becomeClosed(0);
+        return Verdict.Ok;
+      }
       this.invalidAck(now);
       return Verdict.Ok;
     }
@@ -877,14 +896,14 @@ export class TcpConnection {
       if (this.sendBuf.len > 0) {
         // close() could not deliver the data in time (field report 003): reset.
         this.reclaimedBy = RECLAIMED_BY_LINGER;
-        this.abort();
+        this.resetByBound();
         return;
       }
     }
     if (this.orphanDeadline <= now && this.userClosed) {
       // The peer vanished during the close (field report 000).
       this.reclaimedBy = RECLAIMED_BY_ORPHAN_TIMEOUT;
-      this.abort();
+      this.resetByBound();
       return;
     }
     if (this.rtoDeadline <= now) {
