@@ -249,10 +249,14 @@ export class Socket extends Duplex implements SocketOwner {
     }
   }
 
-  /** @internal The stack failed or closed. */
+  /**
+   * @internal The stack failed or closed. A trap is an error worth hearing about; stack.close() is
+   * a deliberate close, like destroy(), so the socket just closes (as dgram sockets do).
+   */
   onStackGone(error: Error): void {
     this.#handle = 0;
-    this.destroy(error);
+    const failed = this.#session.failed !== null;
+    this.destroy(failed && this.listenerCount('error') > 0 ? error : undefined);
   }
 
   // ---- reading ----
@@ -554,11 +558,16 @@ export class Server extends EventEmitter implements SocketOwner {
     }
   }
 
-  /** @internal */
+  /** @internal The stack failed (an error, if anyone listens) or closed (the server just closes). */
   onStackGone(error: Error): void {
     this.#handle = 0;
     this.#release();
-    this.emit('error', error);
+    const failed = this.#net.session.failed !== null;
+    queueMicrotask(() => {
+      if (failed && this.listenerCount('error') > 0) this.emit('error', error);
+      this.#closing = true;
+      this.#maybeClosed();
+    });
   }
 
   address(): AddressInfo | null {

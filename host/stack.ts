@@ -46,6 +46,21 @@ export interface StackLimits {
   loopbackFrames: number;
   /** ICMP port unreachable messages per second. Default 1000. */
   portUnreachablePerSecond: number;
+  /** TCP connections in every state but TIME-WAIT (each owns its two rings). Default 64. */
+  tcpConnections: number;
+  /** TCP listeners. Default 16. */
+  tcpListeners: number;
+  /** Bytes of each connection's send ring and receive ring (at least 2048). Default 65536. */
+  tcpSendBytes: number;
+  tcpRecvBytes: number;
+  /** Connections in TIME-WAIT (no buffers; the oldest goes early when full). Default 4096. */
+  tcpTimeWaitEntries: number;
+  /** TIME-WAIT lasts 2 * MSL. Default 60000 ms. */
+  tcpTimeWaitMs: number;
+  /** After close, unacknowledged data gets this long before the connection is reset. Default 2000 ms. */
+  tcpLingerMs: number;
+  /** A close the peer never completes (FIN-WAIT, CLOSING, LAST-ACK) is reset after this. Default 30000 ms. */
+  tcpOrphanMs: number;
 }
 
 export interface StackOptions {
@@ -87,6 +102,14 @@ const CONFIG_LIMIT_FIELDS: Record<keyof StackLimits, number> = {
   eventRingSize: layout.CONFIG_EVENT_RING_SIZE,
   loopbackFrames: layout.CONFIG_LOOPBACK_FRAMES,
   portUnreachablePerSecond: layout.CONFIG_PORT_UNREACHABLE_PER_SECOND,
+  tcpConnections: layout.CONFIG_TCP_CONNECTIONS,
+  tcpListeners: layout.CONFIG_TCP_LISTENERS,
+  tcpSendBytes: layout.CONFIG_TCP_SEND_BYTES,
+  tcpRecvBytes: layout.CONFIG_TCP_RECV_BYTES,
+  tcpTimeWaitEntries: layout.CONFIG_TCP_TIME_WAIT_ENTRIES,
+  tcpTimeWaitMs: layout.CONFIG_TCP_TIME_WAIT_MS,
+  tcpLingerMs: layout.CONFIG_TCP_LINGER_MS,
+  tcpOrphanMs: layout.CONFIG_TCP_ORPHAN_MS,
 };
 
 export interface SocketReport {
@@ -197,7 +220,17 @@ const LIMIT_MAXIMA: Record<keyof StackLimits, number> = {
   eventRingSize: MAX_TABLE,
   loopbackFrames: MAX_TABLE,
   portUnreachablePerSecond: MAX_TABLE,
+  tcpConnections: 0xffff,
+  tcpListeners: 0xffff,
+  tcpSendBytes: 64 * 1024 * 1024,
+  tcpRecvBytes: 64 * 1024 * 1024,
+  tcpTimeWaitEntries: MAX_TABLE,
+  tcpTimeWaitMs: MAX_DURATION_MS,
+  tcpLingerMs: MAX_DURATION_MS,
+  tcpOrphanMs: MAX_DURATION_MS,
 };
+/** A TCP ring holds at least this much (assembly/iface/config.ts MIN_TCP_BUFFER). */
+const MIN_TCP_BUFFER = 2048;
 /** The smallest virtqueue: a split ring needs two descriptors to be a ring at all. */
 const MIN_QUEUE_SIZE = 2;
 /** RFC 791: every IPv4 module must handle a 68-byte datagram; the Ethernet payload limit above. */
@@ -306,7 +339,8 @@ function writeConfig(config: DataView, options: StackOptions, seed: bigint): { c
     if (value === undefined) continue;
     const offset = CONFIG_LIMIT_FIELDS[name];
     if (offset === undefined) throw invalidArgValue('options.limits', name, `has an unknown limit (known: ${Object.keys(CONFIG_LIMIT_FIELDS).join(', ')})`);
-    const min = name === 'rxQueueSize' || name === 'txQueueSize' ? MIN_QUEUE_SIZE : 1;
+    const min = name === 'rxQueueSize' || name === 'txQueueSize' ? MIN_QUEUE_SIZE
+      : name === 'tcpSendBytes' || name === 'tcpRecvBytes' ? MIN_TCP_BUFFER : 1;
     config.setUint32(offset, checkLimit(name, value, min), true);
   }
   if (limits.udpRxBytes !== undefined) {

@@ -1,0 +1,154 @@
+// TCP through stack.net between two stacks on a MemoryLink: connect, echo, bulk transfer with
+// SHA-256 checked, half-close, refused connects, Node's events and their order, close that never
+// blocks, report() rows. Runs on a VirtualClock with fixed seeds; time is stepped until done.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { Duplex } from 'node:stream';
+import { Stack, MemoryLink, VirtualClock } from 'wasmnet';
+
+async function pair(options = {}) {
+  const { link: linkOptions = {}, ...stackOptions } = options;
+  const clock = new VirtualClock();
+  const a = await Stack.create({ ipv4: '10.0.0.1/24', clock, seed: 1, ...stackOptions });
+  const b = await Stack.create({ ipv4: '10.0.0.2/24', clock, seed: 2, ...stackOptions });
+  const link = MemoryLink.connect(a, b, linkOptions);
+  const close = () => { a.close(); b.close(); link.close(); };
+  return { clock, a, b, link, close };
+}
+
+/** Steps the virtual clock 1 ms at a time until `promise` settles (at most `limitMs`). */
+async function run(clock, promise, limitMs = 120_000) {
+  let done = false;
+  const settled = promise.then((v) => { done = true; return v; }, (e) => { done = true; throw e; });
+  for (let t = 0; !done && t < limitMs; t++) await clock.advanceMsAsync(1);
+  if (!done) throw new Error(`not settled after ${limitMs} virtual ms`);
+  return settled;
+}
+
+const once = (emitter, event) => new Promise((resolve, reject) => {
+  emitter.once(event, resolve);
+  if (event !== 'error') emitter.once('error', reject);
+});
+
+function sha256(chunks) {
+  const h = createHash('sha256');
+  for (const c of chunks) h.update(c);
+  return h.digest('hex');
+}
+
+test('connect, echo, end: events in Node order, data intact, both sides closed', async (t) => {
+  const { clock, a, b, close } = await pair();
+  t.after(close);
+  const server = b.net.createServer((socket) => socket.pipe(socket));
+  server.listen(7);
+  await run(clock, once(server, 'listening'));
+  assert.deepEqual(server.address(), { address: '0.0.0.0', family: 'IPv4', port: 7 });
+  const events = [];
+  const socket = a.net.connect(7, '10.0.0.2');
+  assert.ok(socket instanceof Duplex);
+  assert.equal(socket.connecting, true);
+  assert.equal(socket.readyState, 'opening');
+  for (const e of ['connect', 'ready', 'end', 'close']) socket.on(e, () => events.push(e));
+  const received = [];
+  socket.on('data', (d) => received.push(d));
+  await run(clock, once(socket, 'connect'));
+  assert.equal(socket.remoteAddress, '10.0.0.2');
+  assert.equal(socket.remotePort, 7);
+  assert.equal(socket.localAddress, '10.0.0.1');
+  assert.ok(socket.localPort >= 49152);
+  assert.equal(socket.readyState, 'open');
+  socket.end('hello, wasmnet');
+  await run(clock, once(socket, 'close'));
+  assert.equal(Buffer.concat(received).toString(), 'hello, wasmnet');
+  assert.deepEqual(events, ['connect', 'ready', 'end', 'close']);
+  assert.equal(socket.bytesRead, 14);
+  assert.equal(socket.bytesWritten, 14);
+});
+
+test('1 MiB each way with SHA-256 equal on both ends', async (t) => {
+  const { clock, a, b, close } = await pair();
+  t.after(close);
+  const upload = randomBytes(1 << 20);
+  const download = randomBytes(1 << 20);
+  const serverGot = [];
+  const server = b.net.createServer((socket) => {
+    socket.on('data', (d) => serverGot.push(d));
+    socket.end(download);
+  });
+  server.listen(80);
+  const socket = a.net.connect({ port: 80, host: '10.0.0.2' });
+  const clientGot = [];
+  socket.on('data', (d) => clientGot.push(d));
+  socket.end(upload);
+  await run(clock, once(socket, 'close'));
+  assert.equal(sha256(clientGot), sha256([download]));
+  await run(clock, new Promise((resolve) => setImmediate(resolve)));
+  assert.equal(sha256(serverGot), sha256([upload]));
+});
+
+test('connect to a closed port: ECONNREFUSED with Node\'s fields', async (t) => {
+  const { clock, a, close } = await pair();
+  t.after(close);
+  const socket = a.net.connect(81, '10.0.0.2');
+  const closed = new Promise((resolve) => socket.once('close', resolve));
+  const error = await run(clock, once(socket, 'error'));
+  assert.equal(error.code, 'ECONNREFUSED');
+  assert.equal(error.syscall, 'connect');
+  assert.equal(error.address, '10.0.0.2');
+  assert.equal(error.port, 81);
+  assert.match(error.message, /^connect ECONNREFUSED 10\.0\.0\.2:81/);
+  await run(clock, closed);
+  assert.equal(a.report().sockets.filter((s) => s.kind === 'tcp').length, 0);
+});
+
+test('loopback TCP to 127.0.0.1 and to our own address (field report 001)', async (t) => {
+  const { clock, a, close } = await pair();
+  t.after(close);
+  const server = a.net.createServer((s) => s.end('pong'));
+  server.listen(9000);
+  for (const host of ['127.0.0.1', '10.0.0.1']) {
+    const socket = a.net.connect(9000, host);
+    const got = [];
+    socket.on('data', (d) => got.push(d));
+    await run(clock, once(socket, 'close'));
+    assert.equal(Buffer.concat(got).toString(), 'pong', host);
+  }
+});
+
+test('half-close: allowHalfOpen keeps writing after the peer ended', async (t) => {
+  const { clock, a, b, close } = await pair();
+  t.after(close);
+  const server = b.net.createServer({ allowHalfOpen: true }, (socket) => {
+    const got = [];
+    socket.on('data', (d) => got.push(d));
+    socket.on('end', () => socket.end(`got ${Buffer.concat(got).length} bytes`));
+  });
+  server.listen(5000);
+  const socket = a.net.connect(5000, '10.0.0.2');
+  const reply = [];
+  socket.on('data', (d) => reply.push(d));
+  socket.end(Buffer.alloc(3000, 1));
+  await run(clock, once(socket, 'close'));
+  assert.equal(Buffer.concat(reply).toString(), 'got 3000 bytes');
+});
+
+test('destroy() never blocks and report() shows the closing connection until it is gone', async (t) => {
+  const { clock, a, b, close } = await pair();
+  t.after(close);
+  // The server reads (and so ends its side when the client's FIN arrives, allowHalfOpen false).
+  const server = b.net.createServer((s) => s.resume());
+  server.listen(6000);
+  const socket = a.net.connect(6000, '10.0.0.2');
+  await run(clock, once(socket, 'connect'));
+  socket.write(Buffer.alloc(1000));
+  socket.destroy();
+  assert.equal(socket.destroyed, true);
+  const rows = a.report().sockets.filter((s) => s.kind === 'tcp');
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0].tcp.orphan, true);
+  await run(clock, new Promise((resolve) => setTimeout(resolve, 5)), 5000);
+  await clock.advanceMsAsync(100);
+  const after = a.report().sockets.filter((s) => s.kind === 'tcp');
+  assert.equal(after.length, 0, 'the orphan finished (FIN acknowledged, TIME-WAIT holds no slot)');
+});
