@@ -16,7 +16,7 @@ import {
   VIRTIO_NET_HDR_BYTES, VIRTIO_NET_HDR_FLAGS, VIRTIO_NET_HDR_F_DATA_VALID, STAT_RX_DROP_DEVICE_ERROR,
   STAT_ARP_GIVE_UPS, STAT_ARP_PENDING_DROPPED, STAT_ARP_EVICTIONS, STAT_RX_QUEUE_DEVICE_ERRORS,
   STAT_TX_QUEUE_DEVICE_ERRORS, STAT_ICMP_ERRORS_RECEIVED, STAT_ICMP_ERRORS_IGNORED, STAT_ICMP_DROP_UNSUPPORTED_TYPE,
-  SOCKET_KIND_UDP, SOCKET_KIND_ICMP, CONFIG_FLAG_TX_CHECKSUM_OFFLOAD,
+  SOCKET_KIND_UDP, SOCKET_KIND_ICMP, CONFIG_FLAG_TX_CHECKSUM_OFFLOAD, CONFIG_FLAG_TCP_FIXED_ISS,
 } from "../bindings/layout";
 import { ETHERNET_HEADER_LEN } from "./wire/ethernet";
 import { writeMac } from "./wire/bytes";
@@ -87,6 +87,8 @@ export function tcpParams(config: Config): TcpParams {
   p.timeWait = config.tcpTimeWait;
   p.linger = config.tcpLinger;
   p.orphanTimeout = config.tcpOrphanTimeout;
+  p.fixedIss = (config.flags & CONFIG_FLAG_TCP_FIXED_ISS) != 0;
+  p.issBase = config.tcpIssBase;
   return p;
 }
 

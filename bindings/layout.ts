@@ -50,14 +50,22 @@ export const CONFIG_TCP_TIME_WAIT_ENTRIES = 192;
 export const CONFIG_TCP_TIME_WAIT_MS = 196;
 export const CONFIG_TCP_LINGER_MS = 200;
 export const CONFIG_TCP_ORPHAN_MS = 204;
+/** With CONFIG_FLAG_TCP_FIXED_ISS: the base of every initial sequence number (u32). */
+export const CONFIG_TCP_ISS_BASE = 208;
 
 /**
  * CONFIG_FLAGS bit (VIRTIO_NET_F_CSUM): the device completes transport checksums, so the core sends
  * UDP with only the pseudo-header sum in the checksum field and VIRTIO_NET_HDR_F_NEEDS_CSUM set.
  */
 export const CONFIG_FLAG_TX_CHECKSUM_OFFLOAD = 1;
+/**
+ * CONFIG_FLAGS bit, for tests only: TCP initial sequence numbers are CONFIG_TCP_ISS_BASE plus the
+ * 4-microsecond clock, instead of RFC 6528's keyed hash, so a test can start a connection's
+ * sequence numbers next to 2^32 (field report 004). Predictable ISNs are unsafe on a real network.
+ */
+export const CONFIG_FLAG_TCP_FIXED_ISS = 2;
 /** Every CONFIG_FLAGS bit this core knows; others make init fail. */
-export const CONFIG_FLAGS_KNOWN = 1;
+export const CONFIG_FLAGS_KNOWN = 3;
 
 // ## Layout table (core -> host, at layoutTable() after init): where init put each region.
 export const LAYOUT_BYTES = 128;

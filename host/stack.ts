@@ -85,6 +85,12 @@ export interface StackOptions {
    * Default false.
    */
   checksumOffload?: boolean;
+  /**
+   * Tests only: every TCP initial sequence number is this value plus a 4-microsecond clock,
+   * instead of RFC 6528's keyed hash (so a test can start next to 2^32, field report 004).
+   * Predictable sequence numbers are unsafe on a real network. Default: unset (RFC 6528).
+   */
+  tcpIssBase?: number;
 }
 
 const CONFIG_LIMIT_FIELDS: Record<keyof StackLimits, number> = {
@@ -358,7 +364,16 @@ function writeConfig(config: DataView, options: StackOptions, seed: bigint): { c
     const secret = new Uint8Array(config.buffer, config.byteOffset + layout.CONFIG_SECRET, layout.CONFIG_SECRET_BYTES);
     globalThis.crypto.getRandomValues(secret);
   }
-  if (options.checksumOffload) config.setUint32(layout.CONFIG_FLAGS, layout.CONFIG_FLAG_TX_CHECKSUM_OFFLOAD, true);
+  let flags = options.checksumOffload ? layout.CONFIG_FLAG_TX_CHECKSUM_OFFLOAD : 0;
+  if (options.tcpIssBase !== undefined) {
+    const base = options.tcpIssBase;
+    if (typeof base !== 'number' || !Number.isInteger(base) || base < 0 || base > 0xffff_ffff) {
+      throw outOfRange('options.tcpIssBase', 'an integer >= 0 and <= 4294967295', base);
+    }
+    flags |= layout.CONFIG_FLAG_TCP_FIXED_ISS;
+    config.setUint32(layout.CONFIG_TCP_ISS_BASE, base, true);
+  }
+  config.setUint32(layout.CONFIG_FLAGS, flags, true);
   return { cidrs };
 }
 

@@ -11,7 +11,7 @@ import {
   CONFIG_ADDRESS_COUNT, CONFIG_ADDRESSES, CONFIG_ADDRESS_STRIDE, CONFIG_MAX_ADDRESSES,
   CONFIG_PORT_UNREACHABLE_PER_SECOND, CONFIG_ICMP_SOCKETS, CONFIG_SECRET, CONFIG_TCP_CONNECTIONS,
   CONFIG_TCP_LISTENERS, CONFIG_TCP_SEND_BYTES, CONFIG_TCP_RECV_BYTES, CONFIG_TCP_TIME_WAIT_ENTRIES,
-  CONFIG_TCP_TIME_WAIT_MS, CONFIG_TCP_LINGER_MS, CONFIG_TCP_ORPHAN_MS, VIRTQ_MAX_SIZE, CONFIG_FLAGS_KNOWN, VIRTQ_DESC_BYTES,
+  CONFIG_TCP_TIME_WAIT_MS, CONFIG_TCP_LINGER_MS, CONFIG_TCP_ORPHAN_MS, CONFIG_TCP_ISS_BASE, VIRTQ_MAX_SIZE, CONFIG_FLAGS_KNOWN, VIRTQ_DESC_BYTES,
   VIRTQ_AVAIL_ENTRY_BYTES, VIRTQ_USED_ENTRY_BYTES, VIRTIO_NET_HDR_BYTES, EVENT_BYTES,
 } from "../../bindings/layout";
 import { readMac } from "../wire/bytes";
@@ -104,6 +104,8 @@ export class Config {
   tcpTimeWait: i64 = 0;
   tcpLinger: i64 = 0;
   tcpOrphanTimeout: i64 = 0;
+  /** CONFIG_TCP_ISS_BASE (used only with CONFIG_FLAG_TCP_FIXED_ISS). */
+  tcpIssBase: u32 = 0;
 
   /** Reads and validates the block at `ptr`; returns false (nothing changed elsewhere) if invalid. */
   read(ptr: usize): bool {
@@ -177,6 +179,7 @@ export class Config {
     this.tcpTimeWait = <i64>timeWaitMs * MICROS_PER_MILLI;
     this.tcpLinger = <i64>lingerMs * MICROS_PER_MILLI;
     this.tcpOrphanTimeout = <i64>orphanMs * MICROS_PER_MILLI;
+    this.tcpIssBase = load<u32>(ptr + CONFIG_TCP_ISS_BASE);
     this.flags = load<u32>(ptr + CONFIG_FLAGS);
     this.seed = load<u64>(ptr + CONFIG_SEED);
     this.secret0 = load<u64>(ptr + CONFIG_SECRET);

@@ -296,3 +296,21 @@ describe("tcp close: the user's calls", () => {
     expect<i32>(h.conn.state).toBe(TCP_STATE_CLOSED);
   });
 });
+
+describe("tcp close: data still queued when the peer's FIN arrives", () => {
+  it("FIN-WAIT-1 with unsent data, the peer's FIN: CLOSING still sends the data, then the FIN", () => {
+    const h = established();
+    // The peer's window lets one segment out; the rest waits behind it.
+    h.send(ACK, h.theirs(0), h.ours(0), 1460);
+    h.write(3000);
+    h.conn.shutdownWrite();
+    h.expectSegment(ACK, h.ours(0), h.theirs(0), 1460);
+    h.expectNothing();
+    h.send(ACK | FIN, h.theirs(0), h.ours(1460), 65535);
+    expect<i32>(h.conn.state).toBe(TCP_STATE_CLOSING);
+    h.expectSegment(ACK, h.ours(1460), h.theirs(1), 1460);
+    h.expectSegment(ACK | PSH | FIN, h.ours(2920), h.theirs(1), 80);
+    h.send(ACK, h.theirs(1), h.ours(3001));
+    expect<i32>(h.conn.state).toBe(TCP_STATE_TIME_WAIT);
+  });
+});

@@ -152,3 +152,26 @@ test('destroy() never blocks and report() shows the closing connection until it 
   const after = a.report().sockets.filter((s) => s.kind === 'tcp');
   assert.equal(after.length, 0, 'the orphan finished (FIN acknowledged, TIME-WAIT holds no slot)');
 });
+
+test('sequence numbers across 2^32 both ways (field report 004): 4 MiB each way from ISSs 1 KiB below the wrap', async (t) => {
+  const { clock, a, b, close } = await pair({ tcpIssBase: 0xffff_ffff - 1024 });
+  t.after(close);
+  const upload = randomBytes(4 << 20);
+  const download = randomBytes(4 << 20);
+  const serverGot = [];
+  const serverDone = new Promise((resolve) => {
+    b.net.createServer((socket) => {
+      socket.on('data', (d) => serverGot.push(d));
+      socket.on('end', resolve);
+      socket.end(download);
+    }).listen(80);
+  });
+  const socket = a.net.connect(80, '10.0.0.2');
+  const clientGot = [];
+  socket.on('data', (d) => clientGot.push(d));
+  socket.end(upload);
+  await run(clock, Promise.all([once(socket, 'close'), serverDone]));
+  assert.equal(sha256(clientGot), sha256([download]));
+  assert.equal(sha256(serverGot), sha256([upload]));
+  assert.equal(a.stats().tcpRetransmits + b.stats().tcpRetransmits, 0);
+});

@@ -1106,8 +1106,9 @@ export class TcpConnection {
    */
   private sendableNow(): i32 {
     const s = this.state;
+    // CLOSING too: the peer's FIN can arrive while our queued data (and FIN) are still unsent.
     if (!(s == TCP_STATE_ESTABLISHED || s == TCP_STATE_CLOSE_WAIT || s == TCP_STATE_FIN_WAIT_1 ||
-          s == TCP_STATE_LAST_ACK)) return 0;
+          s == TCP_STATE_CLOSING || s == TCP_STATE_LAST_ACK)) return 0;
     const unsent = this.unsentBytes();
     if (unsent == 0) return 0;
     const inFlight = seqDiff(this.sndNxt, this.sndUna);

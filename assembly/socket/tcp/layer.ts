@@ -781,8 +781,10 @@ export class TcpLayer {
 
   /** RFC 6528: ISN = M + F(local, localPort, remote, remotePort, secret), M a 4 us clock. */
   private isn(local: u32, localPort: u32, remote: u32, remotePort: u32, now: Instant): u32 {
+    const m = <u32>(now >> ISN_TICK_SHIFT);
+    if (this.params.fixedIss) return this.params.issBase + m;
     const f = <u32>this.secret.hash(SECRET_USE_ISN, tupleKey(local, remote), tupleKeyHigh(localPort, remotePort));
-    return f + <u32>(now >> ISN_TICK_SHIFT);
+    return f + m;
   }
 
   // ======================================================================================

@@ -49,4 +49,7 @@ export class TcpParams {
    * segments cannot make us flood the peer.
    */
   invalidAckInterval: Duration = 500 * MICROS_PER_MILLI;
+  /** Tests only (CONFIG_FLAG_TCP_FIXED_ISS): ISNs are issBase + the 4 us clock, not keyed hashes. */
+  fixedIss: bool = false;
+  issBase: u32 = 0;
 }
