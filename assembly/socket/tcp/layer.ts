@@ -527,17 +527,22 @@ export class TcpLayer {
     const c = this.conn(i);
     const retransmitsBefore = c.retransmits;
     c.onTimers(now);
-    const ws = this.egress.data;
+    const egress = this.egress;
     const out = this.out;
-    const payload = ws.payloadPtr + <usize>TCP_HEADER_LEN;
-    const maxPayload = this.egress.maxTransportLen - TCP_HEADER_LEN;
+    const maxPayload = egress.maxTransportLen - TCP_HEADER_LEN;
     for (let n = 0; n < SEGMENTS_PER_TURN; n++) {
-      if (!this.egress.hasRoom()) {
+      if (!egress.hasRoom()) {
         this.blocked = true;
         break;
       }
+      // Straight into a transmit buffer when the frame can go to the device as it is built.
+      const ws = egress.workspaceFor(c.remoteAddress, now);
+      const payload = ws.payloadPtr + <usize>TCP_HEADER_LEN;
       const len = c.dispatch(now, out, payload, maxPayload);
-      if (len == NOTHING) break;
+      if (len == NOTHING) {
+        egress.cancelDirect();
+        break;
+      }
       if (out.headerLen != TCP_HEADER_LEN && len > 0) {
         memory.copy(ws.payloadPtr + <usize>out.headerLen, payload, <usize>len);
       }
@@ -552,6 +557,7 @@ export class TcpLayer {
         }
       }
     }
+    egress.cancelDirect();
     if (c.retransmits != retransmitsBefore) {
       for (let k = retransmitsBefore; k != c.retransmits; k++) count(STAT_TCP_RETRANSMITS);
     }
