@@ -43,7 +43,8 @@ import { Ingress } from "../../iface/ingress";
 import { EventRing } from "../../iface/events";
 import { count } from "../../iface/stats";
 import { Secret, SECRET_USE_INDEX, SECRET_USE_ISN } from "../../secret";
-import { seqAdd, seqGt } from "../../seq";
+import { seqAdd, seqGt, seqLt } from "../../seq";
+import { IcmpErrorMeaning } from "../icmp_error";
 import { Instant, NO_DEADLINE, instantAdd, minDeadline } from "../../time";
 import { EphemeralPorts, EPHEMERAL_PORT_FIRST, EPHEMERAL_PORT_LAST } from "../ephemeral_ports";
 import {
@@ -811,6 +812,28 @@ export class TcpLayer {
       c.becomeClosed(-Errno.EHOSTUNREACH);
       this.settle(i, now);
     }
+  }
+
+  /**
+   * An ICMP error quoting a segment we sent from (src, srcPort) to (dst, dstPort) with sequence
+   * number `seq`. As Linux (tcp_v4_err) and RFC 5927 advise: the quote must name a sequence number
+   * we have outstanding (SND.UNA..SND.NXT), else it is a forgery; only a connection still opening
+   * dies of it (connect fails with the error: ECONNREFUSED, EHOSTUNREACH, ENETUNREACH...);
+   * an established one keeps going (errors there are transient or spoofed, RFC 5927 4.2). Returns
+   * whether a connection took it.
+   */
+  icmpError(meaning: IcmpErrorMeaning, src: u32, srcPort: u32, dst: u32, dstPort: u32, seq: u32, now: Instant): bool {
+    const i = this.findConnection(src, srcPort, dst, dstPort);
+    if (i == NONE) return false;
+    const c = this.conn(i);
+    if (seqLt(seq, c.sndUna) || seqGt(seq, c.sndMax)) return false;
+    if (c.state != TCP_STATE_SYN_SENT && c.state != TCP_STATE_SYN_RECEIVED) return false;
+    // Fragmentation needed is path MTU news, not a failure (we send with DF and no larger than
+    // the MTU, so a router with a smaller one is the only sender); it is not acted on yet.
+    if (meaning.errno == -Errno.EMSGSIZE) return false;
+    c.becomeClosed(c.isPassive ? 0 : meaning.errno);
+    this.settle(i, now);
+    return true;
   }
 
   /** Every connection and listener goes (the stack is closing); nothing is sent. */
