@@ -174,4 +174,5 @@ test('sequence numbers across 2^32 both ways (field report 004): 4 MiB each way 
   assert.equal(sha256(clientGot), sha256([download]));
   assert.equal(sha256(serverGot), sha256([upload]));
   assert.equal(a.stats().tcpRetransmits + b.stats().tcpRetransmits, 0);
+  assert.equal(a.stats().tcpIdleWakeups + b.stats().tcpIdleWakeups, 0, 'no connection ever owed nothing');
 });

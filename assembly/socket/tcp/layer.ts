@@ -28,7 +28,7 @@ import {
   STAT_TCP_RESETS_SENT, STAT_TCP_RESETS_RECEIVED, STAT_TCP_BACKLOG_FULL, STAT_TCP_TABLE_FULL,
   STAT_TCP_ACTIVE_OPENS, STAT_TCP_PASSIVE_OPENS, STAT_TCP_TIMEOUTS, STAT_TCP_HALF_OPEN_TIMEOUTS,
   STAT_TCP_LINGER_RESETS, STAT_TCP_ORPHANS_TIMED_OUT, STAT_TCP_ORPHANS_EVICTED,
-  STAT_TCP_TIME_WAIT_EVICTED, STAT_TCP_SEND_FAILED, STAT_TCP_RETRANSMITS, TCP_OPTION_NO_DELAY,
+  STAT_TCP_TIME_WAIT_EVICTED, STAT_TCP_SEND_FAILED, STAT_TCP_RETRANSMITS, STAT_TCP_IDLE_WAKEUPS, TCP_OPTION_NO_DELAY,
   TCP_OPTION_KEEP_ALIVE,
 } from "../../../bindings/layout";
 import { SlotPool, SLOT_FULL } from "../../storage/slot_pool";
@@ -41,7 +41,7 @@ import { IpProtocol } from "../../wire/ipv4";
 import { Egress, Workspace, CHECKSUM_COMPLETE } from "../../iface/egress";
 import { Ingress } from "../../iface/ingress";
 import { EventRing } from "../../iface/events";
-import { count } from "../../iface/stats";
+import { count, countBy } from "../../iface/stats";
 import { Secret, SECRET_USE_INDEX, SECRET_USE_ISN } from "../../secret";
 import { seqAdd, seqGt, seqLt } from "../../seq";
 import { IcmpErrorMeaning } from "../icmp_error";
@@ -70,6 +70,8 @@ const SEGMENTS_PER_TURN: i32 = 64;
 const ISN_TICK_SHIFT: i64 = 2;
 /** RFC 1122 4.2.2.13 / Linux: a SYN reusing a TIME-WAIT tuple gets an ISS past the old SND.NXT. */
 const TIME_WAIT_ISS_GAP: i32 = 65535 + 2;
+/** How long a connection that owed nothing after all waits before it is looked at again. */
+const IDLE_RETRY: i64 = 1000;
 /** Ports counted in the ephemeral range. */
 const EPHEMERAL_COUNT: i32 = EPHEMERAL_PORT_LAST - EPHEMERAL_PORT_FIRST + 1;
 
@@ -531,6 +533,7 @@ export class TcpLayer {
     const egress = this.egress;
     const out = this.out;
     const maxPayload = egress.maxTransportLen - TCP_HEADER_LEN;
+    let emitted = 0;
     for (let n = 0; n < SEGMENTS_PER_TURN; n++) {
       if (!egress.hasRoom()) {
         this.blocked = true;
@@ -548,6 +551,7 @@ export class TcpLayer {
         memory.copy(ws.payloadPtr + <usize>out.headerLen, payload, <usize>len);
       }
       if (out.has(TcpFlags.RST)) count(STAT_TCP_RESETS_SENT);
+      emitted++;
       const sent = this.emit(ws, out, c.localAddress, c.remoteAddress, now);
       if (sent < 0) {
         // Lost like any segment (the timers recover it); a full queue also ends this step.
@@ -559,11 +563,14 @@ export class TcpLayer {
       }
     }
     egress.cancelDirect();
-    if (c.retransmits != retransmitsBefore) {
-      for (let k = retransmitsBefore; k != c.retransmits; k++) count(STAT_TCP_RETRANSMITS);
-    }
+    if (c.retransmits != retransmitsBefore) countBy(STAT_TCP_RETRANSMITS, c.retransmits - retransmitsBefore);
+    this.idle = emitted == 0 && !this.blocked;
     this.settle(i, now);
+    this.idle = false;
   }
+
+  /** Set while settling a connection whose run emitted nothing with room to spare. */
+  private idle: bool = false;
 
   /** Emits `r` (payload already in place after its header) from src to dst: 0 or -errno. */
   private emit(ws: Workspace, r: TcpRepr, src: u32, dst: u32, now: Instant): i32 {
@@ -619,7 +626,12 @@ export class TcpLayer {
       this.toTimeWait(i, c);
       return;
     }
-    const at = c.nextDeadline(now);
+    let at = c.nextDeadline(now);
+    if (at <= now && this.idle && c.state != TCP_STATE_CLOSED) {
+      // It owes "now" yet had nothing to send: never let that become a busy poll.
+      count(STAT_TCP_IDLE_WAKEUPS);
+      at = instantAdd(now, IDLE_RETRY);
+    }
     if (at <= now && this.blocked) {
       this.pollAt.cancel(i);
       if (!this.waiters.isMember(i)) this.waiters.pushFront(i);
