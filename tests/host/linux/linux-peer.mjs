@@ -34,8 +34,8 @@ const SUBNETS = 250;
 const IFNAME_MAX = 15;
 /** How long a command in the namespace may take before it is killed and the test fails. */
 const COMMAND_TIMEOUT_MS = 10_000;
-/** How long socat may take to create the TAP device. */
-const TAP_READY_MS = 3000;
+/** How long socat may take to create the TAP device and bind its port. */
+const SOCAT_READY_MS = 3000;
 const POLL_MS = 10;
 /** Attempts at a free UDP port for socat (another process may take the one picked). */
 const SOCAT_ATTEMPTS = 3;
@@ -94,27 +94,42 @@ async function freeUdpPort() {
   return port;
 }
 
+/** What socat -d -d prints once both ends are open (the TAP exists and its UDP port is bound). */
+const SOCAT_READY = 'starting data transfer loop';
+
 /**
- * Starts socat bridging a new TAP to the device, and waits for the TAP to exist. Resolves with the
- * process, or rejects with socat's complaint if it exited first.
+ * Starts socat bridging a new TAP to the device and waits until it runs its transfer loop: the TAP
+ * appears before socat binds its UDP port, and a failed bind would take the TAP away again.
+ * Resolves with the process, or rejects with socat's complaint if it exited first.
  */
 async function startBridge(tapName, device, socatPort) {
-  const child = spawnProcess('socat', ['-b', '65536',
+  const child = spawnProcess('socat', ['-d', '-d', '-b', '65536',
     `TUN,tun-type=tap,iff-no-pi,tun-name=${tapName}`,
     `UDP-DATAGRAM:${LOOPBACK}:${device.local.port},bind=${LOOPBACK}:${socatPort}`,
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk) => { stderr += chunk; });
-  let exited = false;
-  child.once('exit', () => { exited = true; });
-  const deadline = Date.now() + TAP_READY_MS;
-  while (Date.now() < deadline) {
-    if (exited) throw new Error(`socat exited: ${stderr.trim()}`);
-    if ((await execute('ip', ['link', 'show', 'dev', tapName])).code === 0) return child;
-    await sleep(POLL_MS);
-  }
-  child.kill();
-  throw new Error(`socat did not create ${tapName} within ${TAP_READY_MS} ms: ${stderr.trim()}`);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`socat did not start within ${SOCAT_READY_MS} ms: ${stderr.trim()}`));
+    }, SOCAT_READY_MS);
+    const onData = (chunk) => {
+      stderr += chunk;
+      if (!stderr.includes(SOCAT_READY)) return;
+      clearTimeout(timer);
+      // Only the first lines matter; later notices are read and dropped so that the pipe never fills.
+      stderr = '';
+      child.stderr.off('data', onData).resume();
+      child.off('exit', onExit);
+      resolve(child);
+    };
+    const onExit = () => {
+      clearTimeout(timer);
+      reject(new Error(`socat exited: ${stderr.trim()}`));
+    };
+    child.stderr.setEncoding('utf8').on('data', onData);
+    child.once('exit', onExit);
+  });
 }
 
 /** Kills a child process the harness started (by its pid) and waits for it to end. */
