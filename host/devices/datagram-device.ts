@@ -100,10 +100,19 @@ export interface DatagramDeviceStats {
 
 type DgramModule = typeof import('node:dgram');
 
+/** The error open() rejects with where node:dgram does not exist (a browser). */
+export const ERR_WASMNET_NODE_ONLY = 'ERR_WASMNET_NODE_ONLY';
+
 async function loadDgram(): Promise<DgramModule> {
   // A variable specifier keeps browser bundlers from trying to include node:dgram.
   const name = 'node:dgram';
-  return (await import(/* @vite-ignore */ name)) as DgramModule;
+  try {
+    return (await import(/* @vite-ignore */ name)) as DgramModule;
+  } catch (cause) {
+    const error = new Error('DatagramDevice needs node:dgram, which this runtime does not have', { cause });
+    Object.defineProperty(error, 'code', { value: ERR_WASMNET_NODE_ONLY, enumerable: true });
+    throw error;
+  }
 }
 
 function checkSlots(name: string, value: unknown, fallback: number): number {
