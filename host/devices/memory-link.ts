@@ -18,7 +18,15 @@
 //      (or after reorderHoldMs if no other frame comes). Counted as reordered only if overtaken.
 // Delivery is always asynchronous: due frames are delivered from a microtask, later ones from a timer
 // on the endpoints' clock, in order, in batches (all frames due at once are delivered in one go).
-// With a delay, jitter or rate, at most `queueFrames` frames are in flight; more drop (dropped.queue).
+//
+// Frames that do not go ring to ring (below) wait in the direction's PayloadSlab: at most
+// `queueFrames` of them (plus one held back by reordering), copied in once, never a Uint8Array
+// per frame. With a delay, jitter or rate a frame that finds the queue full drops (dropped.queue),
+// as at a router's full buffer; without one, a stack sender keeps its frames in its transmit ring
+// until there is room, and any other sender's transmit function returns false (the frame was not
+// taken: dropped.queue, and the sender counts it). Into a stack, frames go straight into its
+// receive buffers, never more at once than it has offered; the rest wait in the slab for its next
+// poll. Into any other endpoint each frame is handed over as its own copy.
 //
 // Between two stacks (endpoints with FrameRings) on an unimpaired direction (no loss, delay,
 // jitter, reorder, duplication, corruption or rate), the link is lossless: each frame is copied
@@ -55,7 +63,11 @@ export interface LinkImpairments {
   corrupt?: number;
   /** Serialization rate in bits per second; 0 or undefined: infinitely fast (no queue). */
   rateBitsPerSecond?: number;
-  /** With a rate: frames queued or being serialized beyond which new frames drop. Default 1000. */
+  /**
+   * Frames the direction holds (waiting for their time, for a receiving stack's buffers, or for a
+   * receiver to be called), and with a rate also frames being serialized; past it a frame is
+   * dropped (dropped.queue), or left in a sending stack's ring when nothing is timed. Default 1000.
+   */
   queueFrames?: number;
   /** Deliver frames as trusted (checksums need no verifying). Default false. */
   trusted?: boolean;
@@ -82,7 +94,7 @@ export interface LinkDirectionStats {
   corrupted: number;
   /** Held-back frames that were delivered after a later one. */
   reordered: number;
-  /** Frames accepted but not yet delivered (on the wire or held back). */
+  /** Frames accepted but not yet delivered (on the wire, waiting for the receiver, or held back). */
   inFlight: number;
 }
 
