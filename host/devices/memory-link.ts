@@ -119,6 +119,9 @@ interface Settings {
   trusted: boolean;
 }
 
+/** The largest IPv4 datagram (RFC 791: a 16-bit total length); the slab's slots are this long at most. */
+const MAX_MTU = 65535;
+
 const DEFAULTS: Required<LinkImpairments> = {
   mtu: 1500, loss: 0, delayMs: 0, jitterMs: 0, reorder: 0, reorderHoldMs: 10, duplicate: 0, corrupt: 0,
   rateBitsPerSecond: 0, queueFrames: 1000, trusted: false,
@@ -136,7 +139,7 @@ function nonNegative(name: string, v: number): number {
 
 function resolve(base: LinkImpairments, over: LinkImpairments | undefined): Settings {
   const o = { ...DEFAULTS, ...stripUndefined(base), ...stripUndefined(over ?? {}) };
-  if (!Number.isInteger(o.mtu) || o.mtu < 1) throw new RangeError(`mtu must be a positive integer, got ${o.mtu}`);
+  if (!Number.isInteger(o.mtu) || o.mtu < 1 || o.mtu > MAX_MTU) throw new RangeError(`mtu must be an integer from 1 to ${MAX_MTU}, got ${o.mtu}`);
   if (!Number.isInteger(o.queueFrames) || o.queueFrames < 1) throw new RangeError(`queueFrames must be a positive integer, got ${o.queueFrames}`);
   return {
     mtu: o.mtu,
@@ -250,15 +253,18 @@ class Direction implements TurnTask {
   private makeRoom(): boolean {
     const queueFrames = this.settings.queueFrames;
     const slotBytes = this.settings.mtu + ETHERNET_HEADER_BYTES;
-    let slab = this.slab;
-    if (!slab) {
-      this.slab = new PayloadSlab(Math.min(INITIAL_SLAB_FRAMES, queueFrames), slotBytes);
-      return true;
-    }
-    if (slab.count >= queueFrames) return false;
-    if (slab.full || slab.slotBytes < slotBytes) {
-      slab = slab.resized(slab.full ? Math.min(slab.capacity * 2, queueFrames) : slab.capacity, slotBytes);
-      this.slab = slab;
+    const slab = this.slab;
+    if (slab && slab.count >= queueFrames) return false;
+    if (slab && !slab.full && slab.slotBytes >= slotBytes) return true;
+    try {
+      this.slab = slab
+        ? slab.resized(slab.full ? Math.min(slab.capacity * 2, queueFrames) : slab.capacity, slotBytes)
+        : new PayloadSlab(Math.min(INITIAL_SLAB_FRAMES, queueFrames), slotBytes);
+    } catch (error) {
+      // The memory for a larger queue is not to be had (a huge queueFrames of jumbo frames): the
+      // queue is as full as it gets, and the frame is the queue drop, never an exception.
+      if (error instanceof RangeError) return false;
+      throw error;
     }
     return true;
   }

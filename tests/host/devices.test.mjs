@@ -73,6 +73,8 @@ test('MemoryLink checks its endpoints: same clock, two different endpoints', () 
   assert.throws(() => MemoryLink.connect(a, a), TypeError);
   assert.throws(() => MemoryLink.connect(a, {}), TypeError);
   assert.throws(() => MemoryLink.connect(a, endpoint(a.clock), { loss: 2 }), RangeError);
+  // Longer than any IPv4 datagram (RFC 791): refused when connecting, not when a frame needs a slot.
+  assert.throws(() => MemoryLink.connect(a, endpoint(a.clock), { mtu: 65536 }), RangeError);
   // Two RealClocks share performance.now(): allowed.
   MemoryLink.connect(endpoint(new RealClock()), endpoint(new RealClock())).close();
 });
