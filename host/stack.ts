@@ -9,7 +9,7 @@ import type { CoreExports, CoreSource } from '../bindings/index.js';
 import { parseCidr, parseIpv4, parseMac, formatIpv4, formatMac } from './address.js';
 import type { Clock } from './clock.js';
 import { RealClock } from './clock.js';
-import type { FrameRings, LinkEndpoint, TransmitOptions } from './devices/endpoint.js';
+import type { FrameRings, LinkEndpoint, Transmit, TransmitOptions } from './devices/endpoint.js';
 import type { KeepAlive } from './keepalive.js';
 import { Session } from './session.js';
 import { DgramApi } from './dgram.js';
@@ -441,7 +441,7 @@ export class Stack implements LinkEndpoint {
     this.session.receive(frame, trusted);
   }
 
-  attach(transmit: (frame: Uint8Array) => void, options?: TransmitOptions): void {
+  attach(transmit: Transmit, options?: TransmitOptions): void {
     this.session.attach(transmit, options);
   }
 
