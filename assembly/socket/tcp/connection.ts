@@ -1002,8 +1002,9 @@ export class TcpConnection {
     out.payloadLen = 0;
     if (this.rstOwed) {
       this.rstOwed = false;
-      // RFC 9293 3.10.5 ABORT: <SEQ=SND.NXT><CTL=RST>; with an ACK, as Linux sends it.
-      out.seq = this.sndNxt;
+      // RFC 9293 3.10.5 ABORT: <SEQ=SND.NXT><CTL=RST>; with an ACK, as Linux sends it. SND.NXT
+      // as the peer knows it: see controlSeq.
+      out.seq = this.controlSeq();
       out.ack = this.rcvNxt;
       out.flags = TcpFlags.RST | TcpFlags.ACK;
       out.window = 0;
@@ -1014,7 +1015,7 @@ export class TcpConnection {
     if (s == TCP_STATE_SYN_SENT || s == TCP_STATE_SYN_RECEIVED) return this.dispatchSyn(now, out);
     if (s == TCP_STATE_TIME_WAIT) {
       if (!this.ackOwed) return NOTHING;
-      this.controlSegment(out, this.sndNxt);
+      this.controlSegment(out, this.controlSeq());
       return 0;
     }
     if (this.retransmitOwed) {
@@ -1035,11 +1036,22 @@ export class TcpConnection {
       return 0;
     }
     if (this.ackOwed) {
-      this.controlSegment(out, this.sndNxt);
+      this.controlSegment(out, this.controlSeq());
       return 0;
     }
     this.armPersist(now);
     return NOTHING;
+  }
+
+  /**
+   * The sequence number of a segment without data (ACK, RST): sndMax, not sndNxt. After a
+   * retransmission timeout sndNxt goes back to sndUna while the peer may hold everything up to
+   * sndMax; a bare ACK at the rewound sndNxt falls left of the peer's window (RFC 9293 3.10.7.4
+   * first check) and is dropped with its acknowledgment, a RST there is dropped silently. With
+   * both sides in go-back-N at once each would drop every ACK of the other, for good.
+   */
+  private controlSeq(): u32 {
+    return this.sndMax;
   }
 
   private dispatchSyn(now: Instant, out: TcpRepr): i32 {
