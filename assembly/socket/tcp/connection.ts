@@ -52,6 +52,11 @@ export const enum Verdict {
 
 /** Largest value of the 16-bit window field. */
 const WINDOW_FIELD_MAX: i32 = 0xffff;
+/**
+ * Bound on the bare duplicate ACKs owed at once (one per out-of-order segment of a batch): more
+ * than a 64 KiB window of full segments holds; beyond it the sender learns nothing new.
+ */
+const MAX_DUPLICATE_ACKS_OWED: i32 = 64;
 
 /** start <= x < start + size, in sequence space. */
 @inline function inWindow(x: u32, start: u32, size: i32): bool {
@@ -117,6 +122,11 @@ export class TcpConnection {
   private retransmitOwed: bool = false;
   private probeOwed: bool = false;
   private duplicateAcks: i32 = 0;
+  /**
+   * Bare ACKs owed for out-of-order segments since rcvNxt last moved: one each (RFC 5681 4.2),
+   * even when many arrive in one poll, so the sender sees its three duplicate ACKs.
+   */
+  private duplicateAcksOwed: i32 = 0;
   /** Last time an out-of-window segment or an RFC 5961 challenge got an ACK. */
   private lastInvalidAckAt: Instant = i64.MIN_VALUE;
 
@@ -211,6 +221,7 @@ export class TcpConnection {
     this.retransmitOwed = false;
     this.probeOwed = false;
     this.duplicateAcks = 0;
+    this.duplicateAcksOwed = 0;
     this.lastInvalidAckAt = i64.MIN_VALUE;
     this.rtoDeadline = NO_DEADLINE;
     this.backoffs = 0;
@@ -781,6 +792,8 @@ export class TcpConnection {
       if (ready > 0) {
         this.recvBuf.commitWrite(ready);
         this.advanceReceived(ready);
+      } else if (this.duplicateAcksOwed < MAX_DUPLICATE_ACKS_OWED) {
+        this.duplicateAcksOwed++;
       }
       // Out of order, or filling a hole: ACK at once (RFC 5681 4.2, RFC 9293 3.8.6.3).
       this.ackOwed = true;
@@ -793,6 +806,8 @@ export class TcpConnection {
   }
 
   private advanceReceived(n: i32): void {
+    // What is owed now acknowledges more than the duplicates would have: one ACK says it.
+    this.duplicateAcksOwed = 0;
     this.rcvNxt = seqAdd(this.rcvNxt, n);
     if (seqGt(this.rcvNxt, this.rcvAdvRight)) this.rcvAdvRight = this.rcvNxt;
   }
@@ -813,6 +828,7 @@ export class TcpConnection {
   private takeFin(now: Instant): void {
     this.finPending = false;
     this.peerFinished = true;
+    this.duplicateAcksOwed = 0;
     this.rcvNxt = seqAdd(this.rcvNxt, 1);
     if (seqGt(this.rcvNxt, this.rcvAdvRight)) this.rcvAdvRight = this.rcvNxt;
     this.ackOwed = true;
@@ -862,6 +878,7 @@ export class TcpConnection {
     this.events |= EVENT_CLOSED;
     this.synOwed = false;
     this.ackOwed = false;
+    this.duplicateAcksOwed = 0;
     this.retransmitOwed = false;
     this.probeOwed = false;
     this.rtoDeadline = NO_DEADLINE;
@@ -981,7 +998,7 @@ export class TcpConnection {
   }
 
   private owesNow(): bool {
-    return this.rstOwed || this.synOwed || this.ackOwed || this.retransmitOwed || this.probeOwed ||
+    return this.rstOwed || this.synOwed || this.ackOwed || this.duplicateAcksOwed > 0 || this.retransmitOwed || this.probeOwed ||
       this.sendableNow() > 0 || this.finReady() || this.persistWanted();
   }
 
@@ -1015,6 +1032,12 @@ export class TcpConnection {
     if (s == TCP_STATE_SYN_SENT || s == TCP_STATE_SYN_RECEIVED) return this.dispatchSyn(now, out);
     if (s == TCP_STATE_TIME_WAIT) {
       if (!this.ackOwed) return NOTHING;
+      this.controlSegment(out, this.controlSeq());
+      return 0;
+    }
+    if (this.duplicateAcksOwed > 0) {
+      // Bare, before any data: a segment with data is no duplicate ACK to the peer (RFC 5681 2).
+      this.duplicateAcksOwed--;
       this.controlSegment(out, this.controlSeq());
       return 0;
     }
