@@ -145,3 +145,25 @@ test('sequence numbers across 2^32 both ways (field report 004): 4 MiB each way 
   assert.equal(sha256(serverGot), sha256([upload]));
   assert.equal(a.stats().tcpRetransmits + b.stats().tcpRetransmits, 0);
 });
+
+test('a socket nobody reads still sees the peer\'s end: \'end\' then \'close\', its slot freed (as in Node)', async (t) => {
+  const { clock, a, b, close } = await pair();
+  t.after(close);
+  const serverEvents = [];
+  let serverClosed;
+  const server = b.net.createServer((socket) => {
+    // No 'data' listener, no read(): Node still reads to EOF and ends the socket.
+    for (const e of ['end', 'close']) socket.on(e, () => serverEvents.push(e));
+    serverClosed = once(socket, 'close');
+    socket.end('x');
+  });
+  server.listen(80);
+  const socket = a.net.connect(80, '10.0.0.2');
+  const got = [];
+  socket.on('data', (d) => got.push(d));
+  await run(clock, once(socket, 'close'));
+  await run(clock, serverClosed, 1000);
+  assert.equal(Buffer.concat(got).toString(), 'x');
+  assert.deepEqual(serverEvents, ['end', 'close']);
+  assert.deepEqual(b.report().sockets.filter((s) => s.kind === 'tcp'), []);
+});
