@@ -65,7 +65,7 @@ export interface CoreExports {
   tcpAccept(listener: number): number;
   /**
    * The send ring's contiguous free span: its length (address at RESULT_SPAN_PTR, all room at
-   * RESULT_SPAN_TOTAL); 0 when full; -EPIPE (or the connection's error) when writing is over.
+   * RESULT_SPAN_TOTAL); -EAGAIN when full; -EPIPE (or the connection's error) when writing is over.
    */
   tcpWriteSpan(handle: number): number;
   tcpWriteCommit(handle: number, n: number, nowMicros: number): number;

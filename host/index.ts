@@ -29,3 +29,5 @@ export { FramePort } from './devices/frame-port.js';
 export type { FramePortOptions, FramePortStats } from './devices/frame-port.js';
 export { PcapWriter, PCAP_MAGIC, LINKTYPE_ETHERNET } from './devices/pcap.js';
 export type { PcapSink, PcapWriterOptions, PcapTap } from './devices/pcap.js';
+export { DatagramDevice, UDP_MAX_PAYLOAD_BYTES } from './devices/datagram-device.js';
+export type { DatagramDeviceOptions, DatagramDeviceStats, DatagramAddress } from './devices/datagram-device.js';

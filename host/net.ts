@@ -320,13 +320,13 @@ export class Socket extends Duplex implements SocketOwner {
     let wrote = false;
     while (p.offset < p.chunk.length) {
       const n = session.tcpWriteSpan(handle);
+      if (n === -Errno.EAGAIN) break;
       if (n < 0) {
         this.#pending = null;
         const error = session.failed ?? systemError(n === -Errno.EPIPE ? -Errno.EPIPE : n, 'write');
         p.callback(error);
         return;
       }
-      if (n === 0) break;
       const take = Math.min(n, p.chunk.length - p.offset);
       const ptr = session.resultView().getUint32(layout.RESULT_SPAN_PTR, true);
       memory.set(p.chunk.subarray(p.offset, p.offset + take), ptr);

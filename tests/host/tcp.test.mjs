@@ -144,6 +144,7 @@ test('sequence numbers across 2^32 both ways (field report 004): 4 MiB each way 
   assert.equal(sha256(clientGot), sha256([download]));
   assert.equal(sha256(serverGot), sha256([upload]));
   assert.equal(a.stats().tcpRetransmits + b.stats().tcpRetransmits, 0);
+  assert.equal(a.stats().tcpIdleWakeups + b.stats().tcpIdleWakeups, 0, 'no connection ever owed nothing');
 });
 
 test('a socket nobody reads still sees the peer\'s end: \'end\' then \'close\', its slot freed (as in Node)', async (t) => {

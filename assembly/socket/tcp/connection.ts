@@ -654,13 +654,16 @@ export class TcpConnection {
     if (seqGt(ack, this.sndUna)) {
       // The sample first: the timer restarted below runs with the RTO it gives.
       this.takeRttSample(ack, now);
+      const flightBefore = seqDiff(this.sndMax, this.sndUna);
       const acked = this.acknowledge(ack, now);
       this.duplicateAcks = 0;
       if (this.cc.inRecovery) {
         if (this.cc.onAckInRecovery(ack, acked, seqDiff(this.sndMax, this.sndUna), this.sendMss)) {
           this.retransmitOwed = true;
         }
-      } else {
+      } else if (2 * <i64>flightBefore >= <i64>this.cc.cwnd) {
+        // cwnd grows only while it is what limits us (RFC 7661, as Linux's tcp_is_cwnd_limited):
+        // an application- or window-limited sender would otherwise earn a window it never used.
         this.cc.onAck(acked, this.sendMss);
       }
       this.updateWindow(<i32>seg.window, seg.seq, ack);
