@@ -135,6 +135,9 @@ export class Socket extends Duplex implements SocketOwner {
       this.#learnEndpoints();
       this.#hold();
       this.#net.session.register(acceptedHandle, this);
+      // As Node's net does for a socket with a handle: start reading at once, so the peer's FIN
+      // is seen (and 'end', then 'close', follow) even if nobody ever reads.
+      this.read(0);
     }
   }
 
@@ -231,6 +234,8 @@ export class Socket extends Duplex implements SocketOwner {
         this.#touch();
         this.emit('connect');
         this.emit('ready');
+        // Node's afterConnect starts reading unless paused: see the constructor.
+        if (!this.isPaused()) this.read(0);
       } else if (s.state === layout.TCP_STATE_CLOSED) {
         const target = this.#connectTarget!;
         this.destroy(systemError(s.error || -Errno.ECONNREFUSED, 'connect', target));
@@ -284,6 +289,9 @@ export class Socket extends Duplex implements SocketOwner {
       } else if (n === 0) {
         this.#readWanted = false;
         this.push(null);
+        // As Node's onStreamRead does after EOF: with nothing buffered, 'end' comes now, without
+        // waiting for a reader.
+        this.read(0);
       } else if (n === -Errno.EAGAIN) {
         break;
       } else {
