@@ -169,6 +169,8 @@ export interface StackReport {
   memory: { heapTop: number; pages: number };
   sockets: SocketReport[];
   socketSlots: number;
+  /** TCP connections in TIME-WAIT: they keep no slot and no buffers, only an entry. */
+  tcpTimeWait: number;
 }
 
 /** The TCP part of a report row, from the result block socketInfo filled. */
@@ -506,6 +508,7 @@ export class Stack implements LinkEndpoint {
       memory: session.failed ? { heapTop: 0, pages: 0 } : { heapTop: this.core.heapTop() >>> 0, pages: this.core.memoryPages() },
       sockets,
       socketSlots: slots,
+      tcpTimeWait: session.failed ? 0 : session.call(() => this.core.tcpTimeWaitCount()) ?? 0,
     };
   }
 

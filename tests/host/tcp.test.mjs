@@ -121,6 +121,7 @@ test('destroy() never blocks and report() shows the closing connection until it 
   await clock.advanceMsAsync(100);
   const after = a.report().sockets.filter((s) => s.kind === 'tcp');
   assert.equal(after.length, 0, 'the orphan finished (FIN acknowledged, TIME-WAIT holds no slot)');
+  assert.equal(a.report().tcpTimeWait, 1, 'the closing side keeps a TIME-WAIT entry');
 });
 
 test('sequence numbers across 2^32 both ways (field report 004): 4 MiB each way from ISSs 1 KiB below the wrap', async (t) => {
@@ -167,4 +168,24 @@ test('a socket nobody reads still sees the peer\'s end: \'end\' then \'close\', 
   assert.equal(Buffer.concat(got).toString(), 'x');
   assert.deepEqual(serverEvents, ['end', 'close']);
   assert.deepEqual(b.report().sockets.filter((s) => s.kind === 'tcp'), []);
+});
+
+test('001: connect with port 0 picks an ephemeral port; a reader that starts after the data and the FIN arrived still gets both', async (t) => {
+  const { clock, a, b, close } = await pair();
+  t.after(close);
+  let accepted;
+  const server = b.net.createServer((socket) => { accepted = socket; });
+  server.listen(4000);
+  const client = a.net.connect({ port: 4000, host: '10.0.0.2', localPort: 0 });
+  client.end('early bird');
+  await run(clock, once(client, 'finish'));
+  // Long after the data, the FIN and every event about them were drained: nobody read yet.
+  await clock.advanceMsAsync(500);
+  assert.ok(client.localPort >= 49152 && client.localPort <= 65535, `ephemeral port ${client.localPort}`);
+  assert.ok(accepted, 'the server accepted the connection');
+  const got = [];
+  const ended = new Promise((resolve) => accepted.on('end', resolve));
+  accepted.on('data', (d) => got.push(d));
+  await run(clock, ended);
+  assert.equal(Buffer.concat(got).toString(), 'early bird');
 });
