@@ -19,6 +19,9 @@ import { LOCALHOST, checkPort, checkAddressType, resolveAddress } from './endpoi
 import { systemError, invalidArgType, plainError } from './errors.js';
 
 const ANY = '0.0.0.0';
+/** process.nextTick where there is one (the stream's own 'error' is queued there), else a microtask. */
+const nextTick: (fn: () => void) => void = typeof process !== 'undefined' && typeof process.nextTick === 'function'
+  ? (fn) => process.nextTick(fn) : (fn) => queueMicrotask(fn);
 const MICROS_PER_MS = 1000;
 /** Node's default keep-alive delay is the system's (2 hours on Linux); ours too. */
 const DEFAULT_KEEP_ALIVE_MS = 7_200_000;
@@ -128,7 +131,8 @@ export class Socket extends Duplex implements SocketOwner {
 
   /** @internal Use stack.net.Socket / connect / createServer. */
   constructor(net: NetContext, options: SocketConstructorOpts = {}, acceptedHandle = 0) {
-    super({ allowHalfOpen: options.allowHalfOpen === true, emitClose: true, autoDestroy: true, decodeStrings: true });
+    // 'close' carries hadError, as Node's net.Socket emits it itself (see _destroy).
+    super({ allowHalfOpen: options.allowHalfOpen === true, emitClose: false, autoDestroy: true, decodeStrings: true });
     this.#net = net;
     if (acceptedHandle !== 0) {
       this.#handle = acceptedHandle;
@@ -372,6 +376,10 @@ export class Socket extends Duplex implements SocketOwner {
     }
     if (pending) pending.callback(error ?? plainError('ERR_STREAM_DESTROYED', 'Cannot call write after a stream was destroyed'));
     callback(error);
+    // After the 'error' the stream schedules (a tick), as Node emits close(hadError) once the
+    // handle is closed.
+    const hadError = error !== null && error !== undefined;
+    nextTick(() => this.emit('close', hadError));
   }
 
   /** Closes with a RST instead of a FIN (Node's resetAndDestroy). */
