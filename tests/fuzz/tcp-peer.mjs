@@ -17,13 +17,14 @@ export class ScriptedPeer {
   /** (segment) => void: every TCP segment the stack sends to the peer. */
   onSegment = null;
 
-  constructor({ stack, clock, ip, mac = [0x02, 0xfe, 0, 0, 0, 0x01], linkOptions = {} }) {
+  /** `to`: where the peer's link goes (default the stack itself; a switch port puts it beside others). */
+  constructor({ stack, clock, ip, mac = [0x02, 0xfe, 0, 0, 0, 0x01], to = stack, linkOptions = {} }) {
     this.stack = stack;
     this.ip = ip;
     this.mac = mac;
     this.stackMac = macBytes(stack.mac);
     this.port = new FramePort({ clock });
-    this.link = MemoryLink.connect(this.port, stack, linkOptions);
+    this.link = MemoryLink.connect(this.port, to, linkOptions);
     this.port.onFrame = (f) => this.#frame(f);
   }
 
