@@ -303,3 +303,84 @@ test('field report 002: huge timeouts saturate: setTimeout, setKeepAlive, backlo
   server.close();
   for (const s of sockets) s.destroy();
 });
+
+test('field report 003: close never blocks; clients that RST-close at 12 per second against a 10-slot table do not disturb a concurrent 64 MiB transfer', async (t) => {
+  const SLOTS = 10;
+  const UPLOAD = 64 << 20;
+  const CHUNK = 1 << 20;
+  // A 100 Mbit/s link makes the upload take about 5.6 virtual seconds, so ~65 clients come and go during it.
+  const { clock, a, b, close } = await pair({ limitsB: { tcpConnections: SLOTS }, link: { rateBitsPerSecond: 100e6 } });
+  t.after(close);
+  const upload = randomBytes(CHUNK);
+  const received = createHash('sha256');
+  let receivedBytes = 0;
+  let uploadDone = false;
+  const serverErrors = [];
+  // Port 80 answers every request like a web server and closes at once, with its response still
+  // unacknowledged (the case of field report 003); port 8080 takes the upload.
+  const RESPONSE = Buffer.alloc(4000, 0x61);
+  const web = b.net.createServer((s) => {
+    s.on('error', (e) => serverErrors.push(e.code));
+    s.once('data', () => {
+      s.end(RESPONSE);
+      s.destroy();
+      // Close never blocks: the socket is gone from its user at once; the core finishes it.
+      if (s.destroyed) closedAtOnce++;
+    });
+  });
+  let closedAtOnce = 0;
+  web.listen(80);
+  b.net.createServer((s) => {
+    s.on('data', (d) => { received.update(d); receivedBytes += d.length; });
+    s.on('end', () => { uploadDone = true; s.end(); });
+    s.on('error', (e) => serverErrors.push(`upload ${e.code}`));
+  }).listen(8080);
+  const uploader = a.net.connect(8080, '10.0.0.2');
+  const uploaderErrors = [];
+  uploader.on('error', (e) => uploaderErrors.push(e.code));
+  const sent = createHash('sha256');
+  let chunks = 0;
+  const pump = () => {
+    while (chunks < UPLOAD / CHUNK) {
+      chunks++;
+      sent.update(upload);
+      if (!uploader.write(upload)) { uploader.once('drain', pump); return; }
+    }
+    uploader.end();
+  };
+  pump();
+  // Clients: one every 83 ms (12 per second); each asks, and RST-closes as soon as the first
+  // bytes of the answer arrive, cancelling the ACK the server waits for.
+  const CLIENT_INTERVAL_MS = 83;
+  const clients = { started: 0, answered: 0, refused: 0, other: [] };
+  let ms = 0;
+  while (!uploadDone && ms < 60_000) {
+    if (ms % CLIENT_INTERVAL_MS === 0) {
+      clients.started++;
+      const c = a.net.connect(80, '10.0.0.2');
+      c.on('error', (e) => { if (e.code === 'ECONNREFUSED') clients.refused++; else clients.other.push(e.code); });
+      c.once('connect', () => c.write('GET / HTTP/1.1\r\n\r\n'));
+      c.once('data', () => { clients.answered++; c.resetAndDestroy(); });
+    }
+    await clock.advanceMsAsync(1);
+    ms++;
+  }
+  assert.ok(uploadDone, `upload not done after ${ms} ms (${receivedBytes} bytes)`);
+  assert.equal(receivedBytes, UPLOAD);
+  assert.equal(received.digest('hex'), sent.digest('hex'));
+  assert.deepEqual(uploaderErrors, []);
+  assert.ok(clients.started >= 60, `${clients.started} clients during the upload`);
+  await clock.advanceMsAsync(1000);
+  assert.equal(clients.refused, 0, 'no client found the table full');
+  assert.deepEqual(clients.other, []);
+  assert.equal(clients.answered, clients.started);
+  assert.ok(serverErrors.every((e) => e === 'ECONNRESET'), `server errors ${serverErrors}`);
+  const s = b.stats();
+  assert.equal(s.tcpTableFull, 0);
+  assert.equal(s.tcpOrphansEvicted, 0, 'no connection, the upload least of all, was reclaimed for room');
+  assert.ok(s.tcpResetsReceived >= clients.started, 'the clients\' RSTs freed the server\'s orphans');
+  // Every orphan is gone and the upload closed: only the two listeners are left.
+  await clock.advanceMsAsync(5000);
+  assert.deepEqual(tcpRows(b), []);
+  assert.equal(closedAtOnce, clients.started);
+});
