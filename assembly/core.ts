@@ -293,6 +293,10 @@ export class Core {
     // The quote is of a packet we sent: its source is ours, its destination the peer.
     if (quoted.protocol == IpProtocol.UDP) {
       this.udp.icmpError(meaning, quoted.src, quoted.srcPort, quoted.dst, quoted.dstPort);
+    } else if (quoted.protocol == IpProtocol.TCP) {
+      if (!this.tcp.icmpError(meaning, quoted.src, quoted.srcPort, quoted.dst, quoted.dstPort, quoted.tcpSeq, this.now)) {
+        count(STAT_ICMP_ERRORS_IGNORED);
+      }
     } else if (quoted.isEchoRequest) {
       this.ping.icmpError(meaning, quoted.src, quoted.dst, quoted.echoIdent, quoted.echoSeq);
     } else {

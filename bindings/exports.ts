@@ -65,7 +65,7 @@ export interface CoreExports {
   tcpAccept(listener: number): number;
   /**
    * The send ring's contiguous free span: its length (address at RESULT_SPAN_PTR, all room at
-   * RESULT_SPAN_TOTAL); 0 when full; -EPIPE (or the connection's error) when writing is over.
+   * RESULT_SPAN_TOTAL); -EAGAIN when full; -EPIPE (or the connection's error) when writing is over.
    */
   tcpWriteSpan(handle: number): number;
   tcpWriteCommit(handle: number, n: number, nowMicros: number): number;
@@ -84,6 +84,8 @@ export interface CoreExports {
   tcpDescribe(handle: number): number;
   /** 1 when connections wait for the transmit queue to take frames (poll once it did). */
   tcpWaitingForRoom(): number;
+  /** Connections in TIME-WAIT (no slot of their own, so socketInfo does not list them). */
+  tcpTimeWaitCount(): number;
   /** The next hop toward `dst` (dst itself on a connected prefix, else the gateway), 0 for none. */
   routeNextHop(dst: number): number;
 }

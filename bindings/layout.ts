@@ -368,4 +368,9 @@ export const STAT_TCP_SEND_FAILED = 70;
 export const STAT_TCP_DROP_OUT_OF_WINDOW = 71;
 /** Out-of-order segments refused because the assembler's hole limit was reached. */
 export const STAT_TCP_DROP_TOO_MANY_HOLES = 72;
-export const STAT_COUNT = 73;
+/**
+ * A connection said it owed a segment now but had none to give: it is looked at again 1 ms later,
+ * so it can never make poll spin. Always 0 unless there is a bug (the fuzz tests assert it).
+ */
+export const STAT_TCP_IDLE_WAKEUPS = 73;
+export const STAT_COUNT = 74;

@@ -152,6 +152,9 @@ export class Socket extends Duplex implements SocketOwner {
       this.#learnEndpoints();
       this.#hold();
       this.#net.session.register(acceptedHandle, this);
+      // As Node's net does for a socket with a handle: start reading at once, so the peer's FIN
+      // is seen (and 'end', then 'close', follow) even if nobody ever reads.
+      this.read(0);
     }
   }
 
@@ -248,6 +251,8 @@ export class Socket extends Duplex implements SocketOwner {
         this.#touch();
         this.emit('connect');
         this.emit('ready');
+        // Node's afterConnect starts reading unless paused: see the constructor.
+        if (!this.isPaused()) this.read(0);
       } else if (s.state === layout.TCP_STATE_CLOSED) {
         const target = this.#connectTarget!;
         this.destroy(systemError(s.error || -Errno.ECONNREFUSED, 'connect', target));
@@ -301,6 +306,9 @@ export class Socket extends Duplex implements SocketOwner {
       } else if (n === 0) {
         this.#readWanted = false;
         this.push(null);
+        // As Node's onStreamRead does after EOF: with nothing buffered, 'end' comes now, without
+        // waiting for a reader.
+        this.read(0);
       } else if (n === -Errno.EAGAIN) {
         break;
       } else {
@@ -329,13 +337,13 @@ export class Socket extends Duplex implements SocketOwner {
     let wrote = false;
     while (p.offset < p.chunk.length) {
       const n = session.tcpWriteSpan(handle);
+      if (n === -Errno.EAGAIN) break;
       if (n < 0) {
         this.#pending = null;
         const error = session.failed ?? systemError(n === -Errno.EPIPE ? -Errno.EPIPE : n, 'write');
         p.callback(error);
         return;
       }
-      if (n === 0) break;
       const take = Math.min(n, p.chunk.length - p.offset);
       const ptr = session.resultView().getUint32(layout.RESULT_SPAN_PTR, true);
       memory.set(p.chunk.subarray(p.offset, p.offset + take), ptr);

@@ -9,7 +9,7 @@ import type { CoreExports, CoreSource } from '../bindings/index.js';
 import { parseCidr, parseIpv4, parseMac, formatIpv4, formatMac } from './address.js';
 import type { Clock } from './clock.js';
 import { RealClock } from './clock.js';
-import type { FrameRings, LinkEndpoint, TransmitOptions } from './devices/endpoint.js';
+import type { FrameRings, LinkEndpoint, Transmit, TransmitOptions } from './devices/endpoint.js';
 import type { KeepAlive } from './keepalive.js';
 import { Session } from './session.js';
 import { DgramApi } from './dgram.js';
@@ -172,6 +172,8 @@ export interface StackReport {
   memory: { heapTop: number; pages: number };
   sockets: SocketReport[];
   socketSlots: number;
+  /** TCP connections in TIME-WAIT: they keep no slot and no buffers, only an entry. */
+  tcpTimeWait: number;
 }
 
 /** The TCP part of a report row, from the result block socketInfo filled. */
@@ -446,7 +448,7 @@ export class Stack implements LinkEndpoint {
     this.session.receive(frame, trusted);
   }
 
-  attach(transmit: (frame: Uint8Array) => void, options?: TransmitOptions): void {
+  attach(transmit: Transmit, options?: TransmitOptions): void {
     this.session.attach(transmit, options);
   }
 
@@ -511,6 +513,7 @@ export class Stack implements LinkEndpoint {
       memory: session.failed ? { heapTop: 0, pages: 0 } : { heapTop: this.core.heapTop() >>> 0, pages: this.core.memoryPages() },
       sockets,
       socketSlots: slots,
+      tcpTimeWait: session.failed ? 0 : session.call(() => this.core.tcpTimeWaitCount()) ?? 0,
     };
   }
 

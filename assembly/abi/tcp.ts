@@ -46,8 +46,9 @@ export function tcpAccept(listener: i32): i32 {
 
 /**
  * The send ring's contiguous free span: returns its length (its address at RESULT_SPAN_PTR, all
- * the room across the wrap at RESULT_SPAN_TOTAL). 0: no room now (a writable event follows).
- * -EPIPE once writing is shut or the connection ended; the ending error first if it had one.
+ * the room across the wrap at RESULT_SPAN_TOTAL). -EAGAIN: no room now (a writable event follows
+ * once the peer acknowledges data). -EPIPE once writing is shut or the connection ended; the
+ * ending error first if it had one.
  */
 export function tcpWriteSpan(handle: i32): i32 {
   const tcp = layer();
@@ -60,7 +61,7 @@ export function tcpWriteSpan(handle: i32): i32 {
   const r = resultArea;
   store<u32>(r + RESULT_SPAN_PTR, <u32>c.sendBuf.writeSpanPtr);
   store<u32>(r + RESULT_SPAN_TOTAL, <u32>room);
-  return c.sendBuf.writeSpanLen;
+  return room == 0 ? -Errno.EAGAIN : c.sendBuf.writeSpanLen;
 }
 
 /** The user wrote `n` bytes at the write span: they are queued for sending. n or -errno. */
@@ -156,6 +157,12 @@ export function tcpDescribe(handle: i32): i32 {
   if (i < 0) return i;
   describeConnection(tcp, i);
   return 0;
+}
+
+/** Connections in TIME-WAIT (they hold no slot, so socketInfo does not list them). */
+export function tcpTimeWaitCount(): i32 {
+  const tcp = layer();
+  return tcp == null ? 0 : tcp.timeWait.length;
 }
 
 /** Whether connections wait for the transmit queue to take frames (poll again once it did). */

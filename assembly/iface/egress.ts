@@ -36,11 +36,13 @@ const IP_OFFSET: usize = FRAME_OFFSET + ETHERNET_HEADER_LEN;
 const PAYLOAD_OFFSET: usize = IP_OFFSET + IPV4_HEADER_LEN;
 
 export class Workspace {
-  readonly ptr: usize;
+  /** Start of the buffer: its own memory, or (the direct workspace) a transmit buffer's. */
+  ptr: usize;
   readonly bytes: i32;
-  constructor(bytes: i32) {
+  /** A workspace of `bytes`, allocated once; with `over` nonzero, a view of that memory instead. */
+  constructor(bytes: i32, over: usize = 0) {
     this.bytes = bytes;
-    this.ptr = heap.alloc(<usize>bytes);
+    this.ptr = over != 0 ? over : heap.alloc(<usize>bytes);
   }
   @inline get framePtr(): usize { return this.ptr + FRAME_OFFSET; }
   @inline get ipPtr(): usize { return this.ptr + IP_OFFSET; }
@@ -59,6 +61,14 @@ export class Egress {
 
   readonly data: Workspace;
   readonly control: Workspace;
+  /**
+   * A view of one acquired transmit buffer (same layout as a workspace), handed out by
+   * workspaceFor: a segment built there leaves with no copy (DESIGN.md "The data path").
+   */
+  private readonly direct: Workspace;
+  private directId: i32 = NO_DESCRIPTOR;
+  private directDst: u32 = 0;
+  private directMac: u64 = 0;
   readonly mtu: i32;
   /** The device completes transport checksums (VIRTIO_NET_F_CSUM was negotiated). */
   readonly checksumOffload: bool;
@@ -79,8 +89,11 @@ export class Egress {
     this.mtu = mtu;
     this.checksumOffload = checksumOffload;
     const bytes = Egress.workspaceBytes(mtu);
-    this.data = new Workspace(bytes);
+    const data = new Workspace(bytes);
+    this.data = data;
     this.control = new Workspace(bytes);
+    // Points at a transmit buffer only while handed out; the data workspace until then.
+    this.direct = new Workspace(bytes, data.ptr);
     this.ident = firstIdent;
   }
 
@@ -92,6 +105,37 @@ export class Egress {
   /** Largest transport segment (header + payload) one IPv4 packet can carry without fragments. */
   @inline get maxTransportLen(): i32 {
     return this.mtu - IPV4_HEADER_LEN;
+  }
+
+  /**
+   * Where to build a packet for `dst`: a transmit buffer itself when the frame can go straight to
+   * the device (dst is not ours, its neighbour is known with nothing queued before it, a
+   * descriptor is free), else the data workspace, which sendIp copies from. A direct workspace
+   * must be passed to sendIp (same dst) or given back with cancelDirect before the next call.
+   */
+  workspaceFor(dst: u32, now: i64): Workspace {
+    this.cancelDirect();
+    const iface = this.iface;
+    if (iface.isOwn(dst)) return this.data;
+    const hop = iface.nextHop(dst);
+    if (hop == NO_ROUTE || iface.isBroadcast(hop)) return this.data;
+    const cache = this.neighbours;
+    const mac = cache.lookup(hop, now);
+    if (mac == NO_MAC || cache.readyCount(hop) > 0) return this.data;
+    const id = this.tx.acquire();
+    if (id == NO_DESCRIPTOR) return this.data;
+    this.directId = id;
+    this.directDst = dst;
+    this.directMac = mac;
+    this.direct.ptr = this.tx.bufferOf(id);
+    return this.direct;
+  }
+
+  /** Gives back the transmit buffer workspaceFor handed out, unused. */
+  cancelDirect(): void {
+    if (this.directId == NO_DESCRIPTOR) return;
+    this.tx.release(this.directId);
+    this.directId = NO_DESCRIPTOR;
   }
 
   /**
@@ -116,6 +160,22 @@ export class Egress {
     ip.payloadLen = transportLen;
     ip.emit(ws.ipPtr, IPV4_HEADER_LEN);
     const frameLen = ETHERNET_HEADER_LEN + IPV4_HEADER_LEN + transportLen;
+
+    if (ws === this.direct && this.directId != NO_DESCRIPTOR) {
+      const id = this.directId;
+      this.directId = NO_DESCRIPTOR;
+      if (dst == this.directDst) {
+        // Built in place: nothing between workspaceFor and here changed where the frame goes.
+        this.writeEthernet(ws.framePtr, this.directMac, EtherType.IPV4);
+        this.finish(id, frameLen, partialChecksumAt);
+        return 0;
+      }
+      // Another destination than asked for: send it the ordinary way, copying out of the buffer
+      // before it goes back to the queue.
+      memory.copy(this.data.ptr, ws.ptr, <usize>(FRAME_OFFSET + <usize>frameLen));
+      this.tx.release(id);
+      ws = this.data;
+    }
 
     if (this.iface.isOwn(dst)) {
       // Looped frames are delivered as trusted: a partial checksum never needs completing.
@@ -176,6 +236,16 @@ export class Egress {
       count(STAT_TX_QUEUE_FULL);
       return -Errno.ENOBUFS;
     }
+    memory.copy(this.tx.bufferOf(id) + VIRTIO_NET_HDR_BYTES, framePtr, <usize>frameLen);
+    this.finish(id, frameLen, partialChecksumAt);
+    return 0;
+  }
+
+  /**
+   * Offers descriptor `id`, whose buffer holds a frame of `frameLen` bytes after the virtio header,
+   * to the device: writes the header, pads the frame to the Ethernet minimum, counts it.
+   */
+  private finish(id: i32, frameLen: i32, partialChecksumAt: i32): void {
     const buffer = this.tx.bufferOf(id);
     memory.fill(buffer, 0, VIRTIO_NET_HDR_BYTES);
     if (partialChecksumAt != CHECKSUM_COMPLETE) {
@@ -186,7 +256,6 @@ export class Egress {
       store<u16>(buffer + VIRTIO_NET_HDR_CSUM_START, <u16>transportStart);
       store<u16>(buffer + VIRTIO_NET_HDR_CSUM_OFFSET, <u16>partialChecksumAt);
     }
-    memory.copy(buffer + VIRTIO_NET_HDR_BYTES, framePtr, <usize>frameLen);
     let wireLen = frameLen;
     if (wireLen < ETHERNET_MIN_FRAME_LEN) {
       memory.fill(buffer + VIRTIO_NET_HDR_BYTES + <usize>wireLen, 0, <usize>(ETHERNET_MIN_FRAME_LEN - wireLen));
@@ -195,7 +264,6 @@ export class Egress {
     this.tx.submit(id, VIRTIO_NET_HDR_BYTES + wireLen);
     count(STAT_TX_FRAMES);
     countBy(STAT_TX_BYTES, <u32>wireLen);
-    return 0;
   }
 
   /** Broadcasts an ARP request for `target` (RFC 826). */

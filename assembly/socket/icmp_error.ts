@@ -74,6 +74,8 @@ const QUOTED_DST_PORT: usize = 2;
 const QUOTED_ICMP_TYPE: usize = 0;
 const QUOTED_ECHO_IDENT: usize = 4;
 const QUOTED_ECHO_SEQ: usize = 6;
+/** The TCP sequence number: bytes 4..7 of the quoted header, inside RFC 792's 8 bytes. */
+const QUOTED_TCP_SEQ: usize = 4;
 
 /**
  * The packet of ours an ICMP error quotes: its protocol, addresses and the first 8 bytes of its
@@ -95,6 +97,8 @@ export class QuotedPacket {
   }
 
   @inline get srcPort(): u32 { return readU16(this.transport + QUOTED_SRC_PORT); }
+  /** For a quoted TCP segment: its sequence number (RFC 5927 4.1 checks it against ours). */
+  @inline get tcpSeq(): u32 { return readU32(this.transport + QUOTED_TCP_SEQ); }
   @inline get dstPort(): u32 { return readU16(this.transport + QUOTED_DST_PORT); }
   @inline get isEchoRequest(): bool {
     return this.protocol == IpProtocol.ICMP && readU8(this.transport + QUOTED_ICMP_TYPE) == Icmpv4Type.ECHO_REQUEST;

@@ -5,32 +5,11 @@
 // (`apt-get install -y tshark`, installed by .ci/run); with CI=true a missing tshark fails the test.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Stack, MemoryLink, VirtualClock, PcapWriter } from 'wasmnet';
-
-/** Runs tshark; resolves with stdout (rejects with stderr on a non-zero exit). */
-function tshark(args) {
-  return new Promise((resolve, reject) => {
-    // HOME in a temporary directory: no personal preferences or profiles change what tshark checks.
-    execFile('tshark', args, { env: { ...process.env, HOME: tmpdir() }, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`tshark ${args.join(' ')}: ${error.message}\n${stderr}`));
-      else resolve(stdout);
-    });
-  });
-}
-
-const tsharkInstalled = () => new Promise((resolve) => execFile('tshark', ['--version'], (error) => resolve(!error)));
-
-/**
- * Checksum validation on. ICMP has no preference: Wireshark always verifies ICMP checksums (the
- * icmp.checksum.status assertions below prove it did).
- */
-const CHECKSUMS_ON = ['-o', 'ip.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE'];
-/** Wireshark's checksum status values (`tshark -G values`): 0 Bad, 1 Good, 2 Unverified. */
-const GOOD = '1';
+import { tsharkInstalled, flagged, frames as readFrames, assertCleanFrames } from './support/tshark.mjs';
 
 /** Two stacks with a tap on a's side of the link; runs `scenario` and returns the capture path. */
 async function capture(t, scenario) {
@@ -117,33 +96,10 @@ test('tshark with checksum validation reads a two-stack capture: no malformed pa
   const linkFrames = run.linkStats.aToB.delivered + run.linkStats.bToA.delivered;
   assert.equal(run.records, linkFrames);
 
-  // One line per frame: protocols, checksum statuses (several when an ICMP error quotes a packet),
-  // expert severities, and the ICMP type and code.
-  const fields = ['frame.number', 'frame.protocols', 'ip.checksum.status', 'udp.checksum.status', 'icmp.checksum.status',
-    '_ws.expert.severity', 'icmp.type', 'icmp.code', 'udp.length', '_ws.malformed'];
-  const out = await tshark(['-r', run.path, ...CHECKSUMS_ON, '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', 'aggregator=,',
-    ...fields.flatMap((f) => ['-e', f])]);
-  const frames = out.trim().split('\n').map((line) => {
-    const v = line.split('\t');
-    const list = (s) => (s ? s.split(',') : []);
-    return {
-      number: Number(v[0]), protocols: v[1].split(':'), ip: list(v[2]), udp: list(v[3]), icmp: list(v[4]),
-      severities: list(v[5]).map(Number), icmpType: list(v[6]).map(Number), icmpCode: list(v[7]).map(Number),
-      udpLength: list(v[8]).map(Number), malformed: v[9] ?? '',
-    };
-  });
+  const frames = await readFrames(run.path);
   assert.equal(frames.length, run.records, 'tshark reads every record');
 
-  const describe = (f) => `frame ${f.number} (${f.protocols.join(':')})`;
-  for (const f of frames) {
-    assert.ok(!f.protocols.includes('_ws.malformed') && f.malformed === '', `${describe(f)} is malformed`);
-    // PI_ERROR is 0x00800000 in Wireshark's expert severities (note 0x400000, warn 0x600000).
-    assert.ok(f.severities.every((s) => s < 0x00800000), `${describe(f)} has an expert error: ${f.severities}`);
-    // Every checksum in the frame, quoted packets included, was verified and is good.
-    if (f.protocols.includes('ip')) assert.ok(f.ip.length > 0 && f.ip.every((s) => s === GOOD), `${describe(f)} IP checksum ${f.ip}`);
-    if (f.protocols.includes('icmp')) assert.deepEqual(f.icmp, [GOOD], `${describe(f)} ICMP checksum`);
-    if (f.protocols.includes('udp') && !f.protocols.includes('icmp')) assert.deepEqual(f.udp, [GOOD], `${describe(f)} UDP checksum`);
-  }
+  assertCleanFrames(assert, frames);
 
   // The same through a display filter, as a reader of the capture would check it.
   assert.deepEqual(await flagged(run.path), [], 'frames matching the malformed / expert error / bad checksum filter');
@@ -177,14 +133,6 @@ test('tshark with checksum validation reads a two-stack capture: no malformed pa
   await writeFile(damagedPath, damaged);
   assert.deepEqual(await flagged(damagedPath), [echoRequest, echoReply, datagram].sort((x, y) => x - y));
 });
-
-/** Frame numbers matching the malformed / expert error / bad checksum display filter. */
-async function flagged(path) {
-  const filter = '_ws.malformed || _ws.expert.severity >= 0x00800000 || ' +
-    'ip.checksum.status == "Bad" || udp.checksum.status == "Bad" || icmp.checksum.status == "Bad"';
-  const out = await tshark(['-r', path, ...CHECKSUMS_ON, '-Y', filter, '-T', 'fields', '-e', 'frame.number']);
-  return out.trim() === '' ? [] : out.trim().split('\n').map(Number);
-}
 
 /** Flips every bit of one byte in the given frames (1-based number -> offset in the frame) of a pcap file. */
 function damage(file, offsets) {

@@ -20,6 +20,7 @@ const ARP_REQUEST = 1;
 const ARP_REPLY = 2;
 const IPPROTO_ICMP = 1;
 const IPPROTO_UDP = 17;
+const IPPROTO_TCP = 6;
 const ETHERNET_HEADER = 14;
 const ETHERNET_MIN_FRAME = 60;
 const IPV4_HEADER = 20;
@@ -622,4 +623,29 @@ test('fault 13: with sockets: 1, a UDP socket can still be bound after a ping (t
   } finally {
     stack.close();
   }
+});
+
+test('tcp: an ICMP port unreachable quoting our SYN fails connect with ECONNREFUSED; a quote of a sequence number we never sent is ignored', async (t) => {
+  const env = await stackOnPort(t);
+  const { clock, stack, sent, inject } = env;
+  const syns = () => sent.filter((p) => p[9] === IPPROTO_TCP && (p[IPV4_HEADER + 13] & 0x02) !== 0);
+  const socket = stack.net.connect(80, PEER);
+  const events = [];
+  socket.on('error', (e) => events.push(e.code));
+  for (let i = 0; i < 5 && syns().length === 0; i++) await clock.advanceMsAsync(1);
+  const syn = syns()[0];
+  assert.ok(syn, 'the SYN went out');
+  // A forgery: the quoted sequence number is not one we have outstanding (RFC 5927 4.1).
+  const forged = syn.slice();
+  const view = new DataView(forged.buffer, forged.byteOffset);
+  view.setUint32(IPV4_HEADER + 4, (view.getUint32(IPV4_HEADER + 4) + 100000) >>> 0);
+  const ignoredBefore = stack.stats().icmpErrorsIgnored;
+  inject(icmpError({ type: 3, code: 3, original: forged }));
+  await clock.advanceMsAsync(1);
+  assert.equal(stack.stats().icmpErrorsIgnored, ignoredBefore + 1);
+  assert.deepEqual(events, []);
+  assert.equal(socket.connecting, true);
+  inject(icmpError({ type: 3, code: 3, original: syn }));
+  await clock.advanceMsAsync(1);
+  assert.deepEqual(events, ['ECONNREFUSED']);
 });

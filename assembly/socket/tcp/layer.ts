@@ -28,7 +28,7 @@ import {
   STAT_TCP_RESETS_SENT, STAT_TCP_RESETS_RECEIVED, STAT_TCP_BACKLOG_FULL, STAT_TCP_TABLE_FULL,
   STAT_TCP_ACTIVE_OPENS, STAT_TCP_PASSIVE_OPENS, STAT_TCP_TIMEOUTS, STAT_TCP_HALF_OPEN_TIMEOUTS,
   STAT_TCP_LINGER_RESETS, STAT_TCP_ORPHANS_TIMED_OUT, STAT_TCP_ORPHANS_EVICTED,
-  STAT_TCP_TIME_WAIT_EVICTED, STAT_TCP_SEND_FAILED, STAT_TCP_RETRANSMITS, TCP_OPTION_NO_DELAY,
+  STAT_TCP_TIME_WAIT_EVICTED, STAT_TCP_SEND_FAILED, STAT_TCP_RETRANSMITS, STAT_TCP_IDLE_WAKEUPS, TCP_OPTION_NO_DELAY,
   TCP_OPTION_KEEP_ALIVE,
 } from "../../../bindings/layout";
 import { SlotPool, SLOT_FULL } from "../../storage/slot_pool";
@@ -41,9 +41,10 @@ import { IpProtocol } from "../../wire/ipv4";
 import { Egress, Workspace, CHECKSUM_COMPLETE } from "../../iface/egress";
 import { Ingress } from "../../iface/ingress";
 import { EventRing } from "../../iface/events";
-import { count } from "../../iface/stats";
+import { count, countBy } from "../../iface/stats";
 import { Secret, SECRET_USE_INDEX, SECRET_USE_ISN } from "../../secret";
-import { seqAdd, seqGt } from "../../seq";
+import { seqAdd, seqGt, seqLt } from "../../seq";
+import { IcmpErrorMeaning } from "../icmp_error";
 import { Instant, NO_DEADLINE, MICROS_PER_MILLI, instantAdd, minDeadline } from "../../time";
 import { EphemeralPorts, EPHEMERAL_PORT_FIRST, EPHEMERAL_PORT_LAST } from "../ephemeral_ports";
 import {
@@ -69,6 +70,8 @@ const SEGMENTS_PER_TURN: i32 = 64;
 const ISN_TICK_SHIFT: i64 = 2;
 /** RFC 1122 4.2.2.13 / Linux: a SYN reusing a TIME-WAIT tuple gets an ISS past the old SND.NXT. */
 const TIME_WAIT_ISS_GAP: i32 = 65535 + 2;
+/** How long a connection that owed nothing after all waits before it is looked at again. */
+const IDLE_RETRY: i64 = 1000;
 /** Ports counted in the ephemeral range. */
 const EPHEMERAL_COUNT: i32 = EPHEMERAL_PORT_LAST - EPHEMERAL_PORT_FIRST + 1;
 
@@ -526,21 +529,28 @@ export class TcpLayer {
     const c = this.conn(i);
     const retransmitsBefore = c.retransmits;
     c.onTimers(now);
-    const ws = this.egress.data;
+    const egress = this.egress;
     const out = this.out;
-    const payload = ws.payloadPtr + <usize>TCP_HEADER_LEN;
-    const maxPayload = this.egress.maxTransportLen - TCP_HEADER_LEN;
+    const maxPayload = egress.maxTransportLen - TCP_HEADER_LEN;
+    let emitted = 0;
     for (let n = 0; n < SEGMENTS_PER_TURN; n++) {
-      if (!this.egress.hasRoom()) {
+      if (!egress.hasRoom()) {
         this.blocked = true;
         break;
       }
+      // Straight into a transmit buffer when the frame can go to the device as it is built.
+      const ws = egress.workspaceFor(c.remoteAddress, now);
+      const payload = ws.payloadPtr + <usize>TCP_HEADER_LEN;
       const len = c.dispatch(now, out, payload, maxPayload);
-      if (len == NOTHING) break;
+      if (len == NOTHING) {
+        egress.cancelDirect();
+        break;
+      }
       if (out.headerLen != TCP_HEADER_LEN && len > 0) {
         memory.copy(ws.payloadPtr + <usize>out.headerLen, payload, <usize>len);
       }
       if (out.has(TcpFlags.RST)) count(STAT_TCP_RESETS_SENT);
+      emitted++;
       const sent = this.emit(ws, out, c.localAddress, c.remoteAddress, now);
       if (sent < 0) {
         // Lost like any segment (the timers recover it); a full queue also ends this step.
@@ -551,11 +561,15 @@ export class TcpLayer {
         }
       }
     }
-    if (c.retransmits != retransmitsBefore) {
-      for (let k = retransmitsBefore; k != c.retransmits; k++) count(STAT_TCP_RETRANSMITS);
-    }
+    egress.cancelDirect();
+    if (c.retransmits != retransmitsBefore) countBy(STAT_TCP_RETRANSMITS, c.retransmits - retransmitsBefore);
+    this.idle = emitted == 0 && !this.blocked;
     this.settle(i, now);
+    this.idle = false;
   }
+
+  /** Set while settling a connection whose run emitted nothing with room to spare. */
+  private idle: bool = false;
 
   /** Emits `r` (payload already in place after its header) from src to dst: 0 or -errno. */
   private emit(ws: Workspace, r: TcpRepr, src: u32, dst: u32, now: Instant): i32 {
@@ -611,7 +625,12 @@ export class TcpLayer {
       this.toTimeWait(i, c);
       return;
     }
-    const at = c.nextDeadline(now);
+    let at = c.nextDeadline(now);
+    if (at <= now && this.idle && c.state != TCP_STATE_CLOSED) {
+      // It owes "now" yet had nothing to send: never let that become a busy poll.
+      count(STAT_TCP_IDLE_WAKEUPS);
+      at = instantAdd(now, IDLE_RETRY);
+    }
     if (at <= now && this.blocked) {
       this.pollAt.cancel(i);
       if (!this.waiters.isMember(i)) this.waiters.pushFront(i);
@@ -804,6 +823,28 @@ export class TcpLayer {
       c.becomeClosed(-Errno.EHOSTUNREACH);
       this.settle(i, now);
     }
+  }
+
+  /**
+   * An ICMP error quoting a segment we sent from (src, srcPort) to (dst, dstPort) with sequence
+   * number `seq`. As Linux (tcp_v4_err) and RFC 5927 advise: the quote must name a sequence number
+   * we have outstanding (SND.UNA..SND.NXT), else it is a forgery; only a connection still opening
+   * dies of it (connect fails with the error: ECONNREFUSED, EHOSTUNREACH, ENETUNREACH...);
+   * an established one keeps going (errors there are transient or spoofed, RFC 5927 4.2). Returns
+   * whether a connection took it.
+   */
+  icmpError(meaning: IcmpErrorMeaning, src: u32, srcPort: u32, dst: u32, dstPort: u32, seq: u32, now: Instant): bool {
+    const i = this.findConnection(src, srcPort, dst, dstPort);
+    if (i == NONE) return false;
+    const c = this.conn(i);
+    if (seqLt(seq, c.sndUna) || seqGt(seq, c.sndMax)) return false;
+    if (c.state != TCP_STATE_SYN_SENT && c.state != TCP_STATE_SYN_RECEIVED) return false;
+    // Fragmentation needed is path MTU news, not a failure (we send with DF and no larger than
+    // the MTU, so a router with a smaller one is the only sender); it is not acted on yet.
+    if (meaning.errno == -Errno.EMSGSIZE) return false;
+    c.becomeClosed(c.isPassive ? 0 : meaning.errno);
+    this.settle(i, now);
+    return true;
   }
 
   /** Every connection and listener goes (the stack is closing); nothing is sent. */

@@ -1,0 +1,69 @@
+// tshark for the capture tests: runs it with checksum validation on and lists the frames a reader
+// of the capture would flag (malformed, an expert error, a bad checksum). tshark is a Debian
+// package (`apt-get install -y tshark`, installed by .ci/run).
+import { execFile } from 'node:child_process';
+import { tmpdir } from 'node:os';
+
+/** Runs tshark; resolves with stdout (rejects with stderr on a non-zero exit). */
+export function tshark(args) {
+  return new Promise((resolve, reject) => {
+    // HOME in a temporary directory: no personal preferences or profiles change what tshark checks.
+    execFile('tshark', args, { env: { ...process.env, HOME: tmpdir() }, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`tshark ${args.join(' ')}: ${error.message}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+export const tsharkInstalled = () => new Promise((resolve) => execFile('tshark', ['--version'], (error) => resolve(!error)));
+
+/**
+ * Checksum validation on. ICMP has no preference: Wireshark always verifies ICMP checksums (the
+ * icmp.checksum.status assertions of the tests prove it did).
+ */
+export const CHECKSUMS_ON = ['-o', 'ip.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE'];
+/** Wireshark's checksum status values (`tshark -G values`): 0 Bad, 1 Good, 2 Unverified. */
+export const GOOD = '1';
+/** PI_ERROR in Wireshark's expert severities (note 0x400000, warn 0x600000). */
+export const EXPERT_ERROR = 0x00800000;
+
+/** Frame numbers matching the malformed / expert error / bad checksum display filter. */
+export async function flagged(path) {
+  const filter = `_ws.malformed || _ws.expert.severity >= 0x${EXPERT_ERROR.toString(16).padStart(8, '0')} || ` +
+    'ip.checksum.status == "Bad" || udp.checksum.status == "Bad" || icmp.checksum.status == "Bad"';
+  const out = await tshark(['-r', path, ...CHECKSUMS_ON, '-Y', filter, '-T', 'fields', '-e', 'frame.number']);
+  return out.trim() === '' ? [] : out.trim().split('\n').map(Number);
+}
+
+/**
+ * One record per frame: protocols, checksum statuses (several when an ICMP error quotes a
+ * packet), expert severities, ICMP type and code, UDP length, the malformed marker.
+ */
+export async function frames(path) {
+  const fields = ['frame.number', 'frame.protocols', 'ip.checksum.status', 'udp.checksum.status', 'icmp.checksum.status',
+    '_ws.expert.severity', 'icmp.type', 'icmp.code', 'udp.length', '_ws.malformed'];
+  const out = await tshark(['-r', path, ...CHECKSUMS_ON, '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', 'aggregator=,',
+    ...fields.flatMap((f) => ['-e', f])]);
+  return out.trim().split('\n').filter((line) => line !== '').map((line) => {
+    const v = line.split('\t');
+    const list = (s) => (s ? s.split(',') : []);
+    return {
+      number: Number(v[0]), protocols: v[1].split(':'), ip: list(v[2]), udp: list(v[3]), icmp: list(v[4]),
+      severities: list(v[5]).map(Number), icmpType: list(v[6]).map(Number), icmpCode: list(v[7]).map(Number),
+      udpLength: list(v[8]).map(Number), malformed: v[9] ?? '',
+    };
+  });
+}
+
+/** Asserts (with `assert`) that no frame is malformed, has an expert error or a checksum not verified good. */
+export function assertCleanFrames(assert, list) {
+  const describe = (f) => `frame ${f.number} (${f.protocols.join(':')})`;
+  for (const f of list) {
+    assert.ok(!f.protocols.includes('_ws.malformed') && f.malformed === '', `${describe(f)} is malformed`);
+    assert.ok(f.severities.every((s) => s < EXPERT_ERROR), `${describe(f)} has an expert error: ${f.severities}`);
+    // Every checksum in the frame, quoted packets included, was verified and is good.
+    if (f.protocols.includes('ip')) assert.ok(f.ip.length > 0 && f.ip.every((s) => s === GOOD), `${describe(f)} IP checksum ${f.ip}`);
+    if (f.protocols.includes('icmp')) assert.deepEqual(f.icmp, [GOOD], `${describe(f)} ICMP checksum`);
+    if (f.protocols.includes('udp') && !f.protocols.includes('icmp')) assert.deepEqual(f.udp, [GOOD], `${describe(f)} UDP checksum`);
+  }
+}
