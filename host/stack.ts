@@ -153,6 +153,9 @@ export interface TcpReport {
   orphan: boolean;
   unaccepted: boolean;
   peerFinished: boolean;
+  /** Nagle off (setNoDelay) and keep-alive on (setKeepAlive), as the core has them. */
+  noDelay: boolean;
+  keepAlive: boolean;
   /** The error that ended it (a Node-style code), or null. */
   error: string | null;
   /** Listeners: backlog, children (half-open + unaccepted), queued for accept, SYNs refused. */
@@ -189,6 +192,8 @@ function tcpReport(r: DataView, listener: boolean): TcpReport {
     orphan: (flags & layout.TCP_INFO_FLAG_ORPHAN) !== 0,
     unaccepted: (flags & layout.TCP_INFO_FLAG_UNACCEPTED) !== 0,
     peerFinished: (flags & layout.TCP_INFO_FLAG_PEER_FINISHED) !== 0,
+    noDelay: (flags & layout.TCP_INFO_FLAG_NO_DELAY) !== 0,
+    keepAlive: (flags & layout.TCP_INFO_FLAG_KEEP_ALIVE) !== 0,
     error: error < 0 ? errnoName(error) : null,
   };
   if (listener) {

@@ -149,6 +149,8 @@ export class TcpConnection {
   orphanDeadline: Instant = NO_DEADLINE;
   keepAlive: bool = false;
   keepAliveDeadline: Instant = NO_DEADLINE;
+  /** Idle time before the first probe: the user's (setKeepAlive), else params.keepAliveIdle. */
+  private keepAliveIdle: Duration = 0;
   private keepAliveSent: i32 = 0;
 
   // ---- the user's side ----
@@ -234,6 +236,7 @@ export class TcpConnection {
     this.orphanDeadline = NO_DEADLINE;
     this.keepAlive = false;
     this.keepAliveDeadline = NO_DEADLINE;
+    this.keepAliveIdle = 0;
     this.keepAliveSent = 0;
     this.userClosed = false;
     this.noDelay = false;
@@ -439,10 +442,15 @@ export class TcpConnection {
     this.becomeClosed(0);
   }
 
-  setKeepAlive(on: bool, now: Instant): void {
+  /**
+   * Keep-alive on or off; `idle` (0: params.keepAliveIdle) is the idle time before the first probe
+   * each time the connection goes quiet, not only the first time (RFC 1122 4.2.3.6).
+   */
+  setKeepAlive(on: bool, now: Instant, idle: Duration = 0): void {
     this.keepAlive = on;
     this.keepAliveSent = 0;
-    this.keepAliveDeadline = on ? instantAdd(now, this.params.keepAliveIdle) : NO_DEADLINE;
+    this.keepAliveIdle = idle > 0 ? idle : this.params.keepAliveIdle;
+    this.keepAliveDeadline = on ? instantAdd(now, this.keepAliveIdle) : NO_DEADLINE;
   }
 
   // ======================================================================================
@@ -897,7 +905,7 @@ export class TcpConnection {
   private touch(now: Instant): void {
     if (this.keepAlive) {
       this.keepAliveSent = 0;
-      this.keepAliveDeadline = instantAdd(now, this.params.keepAliveIdle);
+      this.keepAliveDeadline = instantAdd(now, this.keepAliveIdle);
     }
   }
 
