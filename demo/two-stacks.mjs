@@ -122,6 +122,12 @@ console.log(`http GET: ${(received / 1048576).toFixed(1)} MiB in ${seconds.toFix
 await new Promise((resolve) => listener.close(resolve));
 server.close();
 
+// The connection's last segments (its FIN and the ACK of it) may still be on a lossy link: give
+// them a moment, as an orderly close would, before the reports.
+for (let waited = 0; waited < 5000 && (a.report().sockets.length > 0 || b.report().sockets.length > 0); waited += 50) {
+  await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
 // ---- counters and reports ----
 const interesting = ['txFrames', 'rxFrames', 'tcpSegmentsSent', 'tcpSegmentsReceived', 'tcpRetransmits',
   'tcpActiveOpens', 'tcpPassiveOpens', 'tcpResetsSent', 'udpDelivered', 'icmpEchoAnswered', 'arpRequestsSent'];
