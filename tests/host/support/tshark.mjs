@@ -21,7 +21,7 @@ export const tsharkInstalled = () => new Promise((resolve) => execFile('tshark',
  * Checksum validation on. ICMP has no preference: Wireshark always verifies ICMP checksums (the
  * icmp.checksum.status assertions of the tests prove it did).
  */
-export const CHECKSUMS_ON = ['-o', 'ip.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE'];
+export const CHECKSUMS_ON = ['-o', 'ip.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE'];
 /** Wireshark's checksum status values (`tshark -G values`): 0 Bad, 1 Good, 2 Unverified. */
 export const GOOD = '1';
 /** PI_ERROR in Wireshark's expert severities (note 0x400000, warn 0x600000). */
@@ -30,18 +30,19 @@ export const EXPERT_ERROR = 0x00800000;
 /** Frame numbers matching the malformed / expert error / bad checksum display filter. */
 export async function flagged(path) {
   const filter = `_ws.malformed || _ws.expert.severity >= 0x${EXPERT_ERROR.toString(16).padStart(8, '0')} || ` +
-    'ip.checksum.status == "Bad" || udp.checksum.status == "Bad" || icmp.checksum.status == "Bad"';
+    'ip.checksum.status == "Bad" || udp.checksum.status == "Bad" || icmp.checksum.status == "Bad" || tcp.checksum.status == "Bad"';
   const out = await tshark(['-r', path, ...CHECKSUMS_ON, '-Y', filter, '-T', 'fields', '-e', 'frame.number']);
   return out.trim() === '' ? [] : out.trim().split('\n').map(Number);
 }
 
 /**
  * One record per frame: protocols, checksum statuses (several when an ICMP error quotes a
- * packet), expert severities, ICMP type and code, UDP length, the malformed marker.
+ * packet), expert severities, ICMP type and code, UDP length, the malformed marker, TCP flags
+ * (a number) and payload length.
  */
 export async function frames(path) {
   const fields = ['frame.number', 'frame.protocols', 'ip.checksum.status', 'udp.checksum.status', 'icmp.checksum.status',
-    '_ws.expert.severity', 'icmp.type', 'icmp.code', 'udp.length', '_ws.malformed'];
+    '_ws.expert.severity', 'icmp.type', 'icmp.code', 'udp.length', '_ws.malformed', 'tcp.checksum.status', 'tcp.flags', 'tcp.len'];
   const out = await tshark(['-r', path, ...CHECKSUMS_ON, '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', 'aggregator=,',
     ...fields.flatMap((f) => ['-e', f])]);
   return out.trim().split('\n').filter((line) => line !== '').map((line) => {
@@ -51,6 +52,7 @@ export async function frames(path) {
       number: Number(v[0]), protocols: v[1].split(':'), ip: list(v[2]), udp: list(v[3]), icmp: list(v[4]),
       severities: list(v[5]).map(Number), icmpType: list(v[6]).map(Number), icmpCode: list(v[7]).map(Number),
       udpLength: list(v[8]).map(Number), malformed: v[9] ?? '',
+      tcp: list(v[10]), tcpFlags: list(v[11]).map(Number), tcpLength: list(v[12]).map(Number),
     };
   });
 }
@@ -65,5 +67,21 @@ export function assertCleanFrames(assert, list) {
     if (f.protocols.includes('ip')) assert.ok(f.ip.length > 0 && f.ip.every((s) => s === GOOD), `${describe(f)} IP checksum ${f.ip}`);
     if (f.protocols.includes('icmp')) assert.deepEqual(f.icmp, [GOOD], `${describe(f)} ICMP checksum`);
     if (f.protocols.includes('udp') && !f.protocols.includes('icmp')) assert.deepEqual(f.udp, [GOOD], `${describe(f)} UDP checksum`);
+    if (f.protocols.includes('tcp') && !f.protocols.includes('icmp')) assert.deepEqual(f.tcp, [GOOD], `${describe(f)} TCP checksum`);
   }
+}
+
+/**
+ * Closes a harness capture (`{ path, records, close() }`), reads it with tshark, asserts that tshark
+ * reads every record and that none is malformed, has an expert error or a bad checksum, and
+ * resolves with the frames.
+ */
+export async function readCleanCapture(assert, capture) {
+  const records = capture.records;
+  await capture.close();
+  const list = await frames(capture.path);
+  assert.equal(list.length, records, 'tshark reads every record');
+  assertCleanFrames(assert, list);
+  assert.deepEqual(await flagged(capture.path), [], 'frames matching the malformed / expert error / bad checksum filter');
+  return list;
 }
