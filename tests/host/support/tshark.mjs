@@ -27,11 +27,30 @@ export const GOOD = '1';
 /** PI_ERROR in Wireshark's expert severities (note 0x400000, warn 0x600000). */
 export const EXPERT_ERROR = 0x00800000;
 
+/** The transport tables whose heuristic dissectors guess at payloads (`tshark -G heuristic-decodes`). */
+const GUESSING_TABLES = new Set(['tcp', 'udp']);
+let disabledGuessers;
+
+/**
+ * Arguments that turn off every protocol with a heuristic dissector over TCP or UDP (HTTP and
+ * Thrift among them). The tests carry random payloads, and a protocol that takes one for its own
+ * (Thrift, say) reports the rest of the bytes as a malformed message: a finding about the guess,
+ * not about our frames. The payload is then plain data, checked only as TCP or UDP.
+ */
+export function guessersOff() {
+  disabledGuessers ??= tshark(['-G', 'heuristic-decodes']).then((out) => [...new Set(out.split('\n')
+    .map((line) => line.split('\t'))
+    .filter(([table, name]) => GUESSING_TABLES.has(table) && name)
+    .map(([, name]) => name))]
+    .flatMap((name) => ['--disable-protocol', name]));
+  return disabledGuessers;
+}
+
 /** Frame numbers matching the malformed / expert error / bad checksum display filter. */
 export async function flagged(path) {
   const filter = `_ws.malformed || _ws.expert.severity >= 0x${EXPERT_ERROR.toString(16).padStart(8, '0')} || ` +
     'ip.checksum.status == "Bad" || udp.checksum.status == "Bad" || icmp.checksum.status == "Bad" || tcp.checksum.status == "Bad"';
-  const out = await tshark(['-r', path, ...CHECKSUMS_ON, '-Y', filter, '-T', 'fields', '-e', 'frame.number']);
+  const out = await tshark(['-r', path, ...CHECKSUMS_ON, ...await guessersOff(), '-Y', filter, '-T', 'fields', '-e', 'frame.number']);
   return out.trim() === '' ? [] : out.trim().split('\n').map(Number);
 }
 
@@ -43,7 +62,7 @@ export async function flagged(path) {
 export async function frames(path) {
   const fields = ['frame.number', 'frame.protocols', 'ip.checksum.status', 'udp.checksum.status', 'icmp.checksum.status',
     '_ws.expert.severity', 'icmp.type', 'icmp.code', 'udp.length', '_ws.malformed', 'tcp.checksum.status', 'tcp.flags', 'tcp.len'];
-  const out = await tshark(['-r', path, ...CHECKSUMS_ON, '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', 'aggregator=,',
+  const out = await tshark(['-r', path, ...CHECKSUMS_ON, ...await guessersOff(), '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', 'aggregator=,',
     ...fields.flatMap((f) => ['-e', f])]);
   return out.trim().split('\n').filter((line) => line !== '').map((line) => {
     const v = line.split('\t');
