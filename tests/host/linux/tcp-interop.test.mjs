@@ -2,8 +2,9 @@
 // whose TAP device is bridged by socat to a stack's DatagramDevice (linux-peer.mjs), and real
 // Linux programs as the peers: curl downloads 64 MiB from a wasmnet HTTP server and uploads 64 MiB
 // to it, wasmnet downloads 64 MiB from `python3 -m http.server`, half-close both ways (nc -N,
-// socat), connects to closed ports both ways, and a capture of it all that tshark reads without
-// a malformed segment or a bad checksum. SHA-256 is compared for every transfer. Afterwards the
+// socat), connects to closed ports both ways, flow control with both windows closing, and a
+// capture of it all that tshark reads without a malformed segment or a bad checksum. SHA-256 is
+// compared for every transfer. Afterwards the
 // stack holds no connection (TIME-WAIT takes no slot) and never woke a connection for nothing.
 // Needs root, iproute2, socat, tshark, curl, netcat-openbsd and python3 (.ci/run installs
 // them); skipped with the reason without them, failed with CI=true.
@@ -23,6 +24,18 @@ const BULK_BYTES = 64 << 20;
 const HALF_CLOSE_BYTES = 1 << 20;
 /** The captured exchange: big enough for window scaling and full-sized segments to show. */
 const CAPTURED_BYTES = 2 << 20;
+/** The flow-control exchanges: several times every buffer involved. */
+const FLOW_CONTROL_BYTES = 2 << 20;
+/** Linux's TCP receive buffer (min, default, max) in the flow-control test: 16 KiB at most. */
+const SMALL_LINUX_RMEM = '4096 8192 16384';
+/**
+ * How long the Linux reader stalls: curl writes into a pipe nobody reads for this long, so it
+ * stops reading its socket once the pipe is full; wasmnet then probes Linux's zero window.
+ */
+const LINUX_STALL_SECONDS = 1;
+/** The wasmnet reader stops this long, this often: long enough for Linux to fill its window. */
+const READER_PAUSE_MS = 500;
+const READER_PAUSE_EVERY_BYTES = 512 << 10;
 const HTTP_PORT = 80;
 const PYTHON_HTTP_PORT = 8000;
 /**
@@ -131,8 +144,11 @@ function httpResponder(stack, blob) {
   return { server, uploads };
 }
 
-/** GET `path` over stack.net with HTTP/1.0 (the server closes after the body): { status, headers, bytes, sha256 }. */
-async function httpGet(stack, host, port, path) {
+/**
+ * GET `path` over stack.net with HTTP/1.0 (the server closes after the body): { status, headers,
+ * bytes, sha256 }. `onBody(socket, bytes)` runs after each piece of the body (to pause reading).
+ */
+async function httpGet(stack, host, port, path, onBody = () => {}) {
   const socket = stack.net.connect(port, host);
   await once(socket, 'connect');
   const hash = createHash('sha256');
@@ -140,7 +156,7 @@ async function httpGet(stack, host, port, path) {
   // Both registered now: 'close' may follow 'end' before an await after 'end' resumes.
   const ended = once(socket, 'end');
   const closed = once(socket, 'close');
-  const head = readHead(socket, (chunk) => { hash.update(chunk); bytes += chunk.length; });
+  const head = readHead(socket, (chunk) => { hash.update(chunk); bytes += chunk.length; onBody(socket, bytes); });
   socket.end(`GET ${path} HTTP/1.0\r\nHost: ${host}:${port}\r\n\r\n`);
   const { startLine, headers } = await head;
   await ended;
@@ -202,12 +218,12 @@ async function curlUpload({ stack, stackAddress, run }, dir, blob) {
   return { bytes: blob.length };
 }
 
-/** wasmnet GETs `blob` from python3's http.server in the namespace. */
-async function pythonDownload({ stack, linuxAddress, spawn, waitForTcpPort }, dir, blob) {
+/** wasmnet GETs `blob` from python3's http.server in the namespace (`onBody` as for httpGet). */
+async function pythonDownload({ stack, linuxAddress, spawn, waitForTcpPort }, dir, blob, onBody) {
   await writeFile(join(dir, 'blob'), blob);
   spawn('python3', ['-m', 'http.server', String(PYTHON_HTTP_PORT), '--bind', linuxAddress, '--directory', dir]);
   await waitForTcpPort(PYTHON_HTTP_PORT);
-  const response = await httpGet(stack, linuxAddress, PYTHON_HTTP_PORT, '/blob');
+  const response = await httpGet(stack, linuxAddress, PYTHON_HTTP_PORT, '/blob', onBody);
   assert.equal(response.status, 200);
   assert.equal(Number(response.headers['content-length']), blob.length);
   assert.equal(response.bytes, blob.length);
@@ -357,4 +373,39 @@ test('a capture of every exchange above reads in tshark with no malformed segmen
   assert.equal(withFlags(TCP_FIN), 10, 'each side of each connection closed with one FIN, never retransmitted');
   const payload = tcp.reduce((sum, f) => sum + (f.tcpLength[0] ?? 0), 0);
   assert.ok(payload >= 7 * CAPTURED_BYTES, `${payload} payload bytes captured`);
+}, { ...PEER_COMMANDS, capture: true }));
+
+test('flow control both ways: a Linux reader that stalls behind a 16 KiB buffer and a wasmnet reader that stops now and then close the windows, the data arrives intact', (t) => withLinuxPeer(t, async (peer) => {
+  const { stack, stackAddress, linuxAddress, run, capture } = peer;
+  const dir = await scratch(t);
+  // Linux's receive buffer, in this namespace only: its window closes soon after curl stops reading.
+  const sysctl = await run('sysctl', ['-qw', `net.ipv4.tcp_rmem=${SMALL_LINUX_RMEM}`]);
+  assert.equal(sysctl.code, 0, sysctl.stderr);
+  const blob = randomBytes(FLOW_CONTROL_BYTES);
+  const { server } = httpResponder(stack, blob);
+  await listening(server, HTTP_PORT);
+  const target = join(dir, 'downloaded');
+  const stalled = await timed(t, 'curl download with a stalled reader', async () => {
+    const r = await run('sh', ['-c', `curl -sS --fail http://${stackAddress}/blob | (sleep ${LINUX_STALL_SECONDS}; cat > ${target})`], { timeoutMs: TRANSFER_TIMEOUT_MS });
+    return { ...r, bytes: blob.length };
+  });
+  assert.equal(stalled.code, 0, stalled.stderr);
+  assert.equal(stalled.stderr, '', 'curl had nothing to complain about');
+  assert.equal(sha256(await readFile(target)), sha256(blob), 'curl got the blob intact');
+  server.close();
+
+  let pausedAt = 0;
+  await timed(t, 'wasmnet download with pauses', () => pythonDownload(peer, dir, randomBytes(FLOW_CONTROL_BYTES), (socket, bytes) => {
+    if (bytes - pausedAt < READER_PAUSE_EVERY_BYTES) return;
+    pausedAt = bytes;
+    socket.pause();
+    setTimeout(() => socket.resume(), READER_PAUSE_MS);
+  }));
+  await assertEndsClean(t, stack);
+
+  const frames = await readCleanCapture(assert, capture);
+  const zeroWindows = (source) => frames.filter((f) => f.ipSource[0] === source && f.tcpWindow[0] === 0 && (f.tcpFlags[0] & TCP_RST) === 0).length;
+  t.diagnostic(`zero windows: ${zeroWindows(linuxAddress)} from Linux, ${zeroWindows(stackAddress)} from wasmnet`);
+  assert.ok(zeroWindows(linuxAddress) > 0, 'Linux closed its window');
+  assert.ok(zeroWindows(stackAddress) > 0, 'wasmnet closed its window');
 }, { ...PEER_COMMANDS, capture: true }));

@@ -57,11 +57,11 @@ export async function flagged(path) {
 /**
  * One record per frame: protocols, checksum statuses (several when an ICMP error quotes a
  * packet), expert severities, ICMP type and code, UDP length, the malformed marker, TCP flags
- * (a number) and payload length.
+ * (a number), payload length and window (scaled), IP source addresses.
  */
 export async function frames(path) {
   const fields = ['frame.number', 'frame.protocols', 'ip.checksum.status', 'udp.checksum.status', 'icmp.checksum.status',
-    '_ws.expert.severity', 'icmp.type', 'icmp.code', 'udp.length', '_ws.malformed', 'tcp.checksum.status', 'tcp.flags', 'tcp.len'];
+    '_ws.expert.severity', 'icmp.type', 'icmp.code', 'udp.length', '_ws.malformed', 'tcp.checksum.status', 'tcp.flags', 'tcp.len', 'ip.src', 'tcp.window_size'];
   const out = await tshark(['-r', path, ...CHECKSUMS_ON, ...await guessersOff(), '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', 'aggregator=,',
     ...fields.flatMap((f) => ['-e', f])]);
   return out.trim().split('\n').filter((line) => line !== '').map((line) => {
@@ -72,6 +72,7 @@ export async function frames(path) {
       severities: list(v[5]).map(Number), icmpType: list(v[6]).map(Number), icmpCode: list(v[7]).map(Number),
       udpLength: list(v[8]).map(Number), malformed: v[9] ?? '',
       tcp: list(v[10]), tcpFlags: list(v[11]).map(Number), tcpLength: list(v[12]).map(Number),
+      ipSource: list(v[13]), tcpWindow: list(v[14]).map(Number),
     };
   });
 }
