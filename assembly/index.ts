@@ -11,5 +11,5 @@ export { socketConnect, socketDisconnect, udpMaxPayload } from "./abi/udp";
 export { routeNextHop } from "./abi/route";
 export {
   tcpConnect, tcpListen, tcpAccept, tcpWriteSpan, tcpWriteCommit, tcpReadSpan, tcpReadConsume,
-  tcpShutdown, tcpClose, tcpAbort, tcpSetOption, tcpDescribe, tcpWaitingForRoom,
+  tcpShutdown, tcpClose, tcpAbort, tcpSetOption, tcpDescribe, tcpWaitingForRoom, tcpTimeWaitCount,
 } from "./abi/tcp";

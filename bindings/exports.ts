@@ -84,6 +84,8 @@ export interface CoreExports {
   tcpDescribe(handle: number): number;
   /** 1 when connections wait for the transmit queue to take frames (poll once it did). */
   tcpWaitingForRoom(): number;
+  /** Connections in TIME-WAIT (no slot of their own, so socketInfo does not list them). */
+  tcpTimeWaitCount(): number;
   /** The next hop toward `dst` (dst itself on a connected prefix, else the gateway), 0 for none. */
   routeNextHop(dst: number): number;
 }

@@ -19,7 +19,7 @@ export { parseIpv4, formatIpv4, isIpv4 } from './address.js';
 export { RealClock, VirtualClock, sameClock } from './clock.js';
 export type { Clock, TimerHandle, RealClockOptions } from './clock.js';
 export { ETHERNET_HEADER_BYTES, formatMac } from './devices/endpoint.js';
-export type { LinkEndpoint } from './devices/endpoint.js';
+export type { LinkEndpoint, Transmit, TransmitOptions } from './devices/endpoint.js';
 export { Random } from './devices/random.js';
 export { MemoryLink } from './devices/memory-link.js';
 export type { MemoryLinkOptions, LinkImpairments, LinkDirectionStats, MemoryLinkStats } from './devices/memory-link.js';

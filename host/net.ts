@@ -19,9 +19,29 @@ import { LOCALHOST, checkPort, checkAddressType, resolveAddress } from './endpoi
 import { systemError, invalidArgType, plainError } from './errors.js';
 
 const ANY = '0.0.0.0';
+/** process.nextTick where there is one (the stream's own 'error' is queued there), else a microtask. */
+const nextTick: (fn: () => void) => void = typeof process !== 'undefined' && typeof process.nextTick === 'function'
+  ? (fn) => process.nextTick(fn) : (fn) => queueMicrotask(fn);
 const MICROS_PER_MS = 1000;
 /** Node's default keep-alive delay is the system's (2 hours on Linux); ours too. */
 const DEFAULT_KEEP_ALIVE_MS = 7_200_000;
+/**
+ * The core takes keep-alive delays and backlogs as 32-bit integers: larger values saturate here
+ * rather than wrap into a short delay or a negative backlog (field report 002).
+ */
+const MAX_CORE_INT = 0x7fff_ffff;
+
+/** A keep-alive delay in ms as the core takes it: not positive (or NaN) is the default, huge saturates. */
+function keepAliveDelayMs(initialDelay: number | undefined): number {
+  const ms = Number(initialDelay);
+  return ms > 0 ? Math.min(Math.ceil(ms), MAX_CORE_INT) : DEFAULT_KEEP_ALIVE_MS;
+}
+
+/** A listen backlog as the core takes it: 0 is the core's default, at least 1 otherwise, huge saturates. */
+function coreBacklog(backlog: number | undefined): number {
+  if (backlog === undefined || Number.isNaN(Number(backlog))) return 0;
+  return Math.min(Math.max(1, Math.floor(Number(backlog))), MAX_CORE_INT);
+}
 
 export interface AddressInfo {
   address: string;
@@ -128,13 +148,17 @@ export class Socket extends Duplex implements SocketOwner {
 
   /** @internal Use stack.net.Socket / connect / createServer. */
   constructor(net: NetContext, options: SocketConstructorOpts = {}, acceptedHandle = 0) {
-    super({ allowHalfOpen: options.allowHalfOpen === true, emitClose: true, autoDestroy: true, decodeStrings: true });
+    // 'close' carries hadError, as Node's net.Socket emits it itself (see _destroy).
+    super({ allowHalfOpen: options.allowHalfOpen === true, emitClose: false, autoDestroy: true, decodeStrings: true });
     this.#net = net;
     if (acceptedHandle !== 0) {
       this.#handle = acceptedHandle;
       this.#learnEndpoints();
       this.#hold();
       this.#net.session.register(acceptedHandle, this);
+      // As Node's net does for a socket with a handle: start reading at once, so the peer's FIN
+      // is seen (and 'end', then 'close', follow) even if nobody ever reads.
+      this.read(0);
     }
   }
 
@@ -158,7 +182,7 @@ export class Socket extends Duplex implements SocketOwner {
     this.#connectTarget = { address, port };
     this.connecting = true;
     if (options.noDelay) this.#noDelay = true;
-    if (options.keepAlive) this.#keepAliveMs = options.keepAliveInitialDelay || DEFAULT_KEEP_ALIVE_MS;
+    if (options.keepAlive) this.#keepAliveMs = keepAliveDelayMs(options.keepAliveInitialDelay);
     if (options.timeout !== undefined) this.setTimeout(options.timeout);
     const session = this.#session;
     if (session.failed || session.closed) {
@@ -231,6 +255,8 @@ export class Socket extends Duplex implements SocketOwner {
         this.#touch();
         this.emit('connect');
         this.emit('ready');
+        // Node's afterConnect starts reading unless paused: see the constructor.
+        if (!this.isPaused()) this.read(0);
       } else if (s.state === layout.TCP_STATE_CLOSED) {
         const target = this.#connectTarget!;
         this.destroy(systemError(s.error || -Errno.ECONNREFUSED, 'connect', target));
@@ -284,6 +310,9 @@ export class Socket extends Duplex implements SocketOwner {
       } else if (n === 0) {
         this.#readWanted = false;
         this.push(null);
+        // As Node's onStreamRead does after EOF: with nothing buffered, 'end' comes now, without
+        // waiting for a reader.
+        this.read(0);
       } else if (n === -Errno.EAGAIN) {
         break;
       } else {
@@ -364,6 +393,10 @@ export class Socket extends Duplex implements SocketOwner {
     }
     if (pending) pending.callback(error ?? plainError('ERR_STREAM_DESTROYED', 'Cannot call write after a stream was destroyed'));
     callback(error);
+    // After the 'error' the stream schedules (a tick), as Node emits close(hadError) once the
+    // handle is closed.
+    const hadError = error !== null && error !== undefined;
+    nextTick(() => this.emit('close', hadError));
   }
 
   /** Closes with a RST instead of a FIN (Node's resetAndDestroy). */
@@ -377,14 +410,20 @@ export class Socket extends Duplex implements SocketOwner {
 
   setNoDelay(noDelay = true): this {
     this.#noDelay = noDelay;
-    if (this.#handle !== 0) this.#session.tcpSetOption(this.#handle, TcpOption.NoDelay, noDelay ? 1 : 0);
+    if (this.#handle !== 0) this.#setOption(TcpOption.NoDelay, noDelay ? 1 : 0);
     return this;
   }
 
   setKeepAlive(enable = false, initialDelay = 0): this {
-    this.#keepAliveMs = enable ? (initialDelay > 0 ? initialDelay : DEFAULT_KEEP_ALIVE_MS) : 0;
-    if (this.#handle !== 0) this.#session.tcpSetOption(this.#handle, TcpOption.KeepAlive, this.#keepAliveMs);
+    this.#keepAliveMs = enable ? keepAliveDelayMs(initialDelay) : 0;
+    if (this.#handle !== 0) this.#setOption(TcpOption.KeepAlive, this.#keepAliveMs);
     return this;
+  }
+
+  /** Sets a core option and polls soon: the option may move a deadline (keep-alive) or free a send (Nagle). */
+  #setOption(option: number, value: number): void {
+    this.#session.tcpSetOption(this.#handle, option, value);
+    this.#session.afterSend();
   }
 
   /** Emits 'timeout' after `ms` of inactivity (0 turns it off); the socket stays open, as in Node. */
@@ -513,7 +552,7 @@ export class Server extends EventEmitter implements SocketOwner {
       emitError(address);
       return this;
     }
-    const backlog = options.backlog === undefined ? 0 : Math.max(1, Math.floor(options.backlog));
+    const backlog = coreBacklog(options.backlog);
     const handle = session.tcpListen(address, port, backlog);
     if (handle < 0) {
       emitError(session.failed ?? systemError(handle, 'listen', { address: host, port }));

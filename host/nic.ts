@@ -15,7 +15,7 @@
 
 import { layout } from '../bindings/index.js';
 import type { CoreExports } from '../bindings/index.js';
-import type { FrameRings, RingListener, TransmitOptions } from './devices/endpoint.js';
+import type { FrameRings, RingListener, Transmit, TransmitOptions } from './devices/endpoint.js';
 
 const {
   VIRTQ_DESC_BYTES, VIRTQ_DESC_ADDR, VIRTQ_DESC_LEN, VIRTQ_RING_IDX, VIRTQ_RING_ENTRIES,
@@ -122,7 +122,7 @@ export class Nic implements FrameRings {
   #view: DataView;
   #bytes: Uint8Array;
   #words: Int32Array;
-  #transmit: ((frame: Uint8Array) => void) | undefined;
+  #transmit: Transmit | undefined;
   #transmitOptions: TransmitOptions | undefined;
   #listener: RingListener | undefined;
   #txId = NONE;
@@ -174,7 +174,7 @@ export class Nic implements FrameRings {
   // ---- a transmit function (endpoints that keep what they are given) ----
 
   /** The link's transmit function (undefined: detached, frames count as txNoLink). */
-  attach(transmit: ((frame: Uint8Array) => void) | undefined, options?: TransmitOptions): void {
+  attach(transmit: Transmit | undefined, options?: TransmitOptions): void {
     this.#transmit = transmit;
     this.#transmitOptions = options;
     if (transmit) this.#listener = undefined;
@@ -198,7 +198,8 @@ export class Nic implements FrameRings {
   /**
    * After every poll and every socket call that may have queued frames: with a ring link, tells it
    * what there is to move; otherwise hands every frame the core offered to the transmit function,
-   * in order, each in its own copy.
+   * in order, each in its own copy (a frame the link has no room for is its queue drop, counted
+   * by the link).
    */
   flush(): number {
     const listener = this.#listener;

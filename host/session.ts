@@ -16,7 +16,7 @@
 import { CoreTrapError, ErrnoError, Errno, layout, readStats, NO_DEADLINE } from '../bindings/index.js';
 import type { CoreExports } from '../bindings/index.js';
 import type { Clock, TimerHandle } from './clock.js';
-import type { TransmitOptions } from './devices/endpoint.js';
+import type { Transmit, TransmitOptions } from './devices/endpoint.js';
 import { reportCallbackError } from './devices/endpoint.js';
 import { Nic } from './nic.js';
 import { KeepAlive } from './keepalive.js';
@@ -101,7 +101,7 @@ export class Session {
     this.requestPoll();
   }
 
-  attach(transmit: ((frame: Uint8Array) => void) | undefined, options?: TransmitOptions): void {
+  attach(transmit: Transmit | undefined, options?: TransmitOptions): void {
     this.nic.attach(transmit, options);
   }
 

@@ -9,7 +9,7 @@ import type { CoreExports, CoreSource } from '../bindings/index.js';
 import { parseCidr, parseIpv4, parseMac, formatIpv4, formatMac } from './address.js';
 import type { Clock } from './clock.js';
 import { RealClock } from './clock.js';
-import type { FrameRings, LinkEndpoint, TransmitOptions } from './devices/endpoint.js';
+import type { FrameRings, LinkEndpoint, Transmit, TransmitOptions } from './devices/endpoint.js';
 import type { KeepAlive } from './keepalive.js';
 import { Session } from './session.js';
 import { DgramApi } from './dgram.js';
@@ -153,6 +153,9 @@ export interface TcpReport {
   orphan: boolean;
   unaccepted: boolean;
   peerFinished: boolean;
+  /** Nagle off (setNoDelay) and keep-alive on (setKeepAlive), as the core has them. */
+  noDelay: boolean;
+  keepAlive: boolean;
   /** The error that ended it (a Node-style code), or null. */
   error: string | null;
   /** Listeners: backlog, children (half-open + unaccepted), queued for accept, SYNs refused. */
@@ -169,6 +172,8 @@ export interface StackReport {
   memory: { heapTop: number; pages: number };
   sockets: SocketReport[];
   socketSlots: number;
+  /** TCP connections in TIME-WAIT: they keep no slot and no buffers, only an entry. */
+  tcpTimeWait: number;
 }
 
 /** The TCP part of a report row, from the result block socketInfo filled. */
@@ -187,6 +192,8 @@ function tcpReport(r: DataView, listener: boolean): TcpReport {
     orphan: (flags & layout.TCP_INFO_FLAG_ORPHAN) !== 0,
     unaccepted: (flags & layout.TCP_INFO_FLAG_UNACCEPTED) !== 0,
     peerFinished: (flags & layout.TCP_INFO_FLAG_PEER_FINISHED) !== 0,
+    noDelay: (flags & layout.TCP_INFO_FLAG_NO_DELAY) !== 0,
+    keepAlive: (flags & layout.TCP_INFO_FLAG_KEEP_ALIVE) !== 0,
     error: error < 0 ? errnoName(error) : null,
   };
   if (listener) {
@@ -441,7 +448,7 @@ export class Stack implements LinkEndpoint {
     this.session.receive(frame, trusted);
   }
 
-  attach(transmit: (frame: Uint8Array) => void, options?: TransmitOptions): void {
+  attach(transmit: Transmit, options?: TransmitOptions): void {
     this.session.attach(transmit, options);
   }
 
@@ -506,6 +513,7 @@ export class Stack implements LinkEndpoint {
       memory: session.failed ? { heapTop: 0, pages: 0 } : { heapTop: this.core.heapTop() >>> 0, pages: this.core.memoryPages() },
       sockets,
       socketSlots: slots,
+      tcpTimeWait: session.failed ? 0 : session.call(() => this.core.tcpTimeWaitCount()) ?? 0,
     };
   }
 

@@ -159,6 +159,12 @@ export function tcpDescribe(handle: i32): i32 {
   return 0;
 }
 
+/** Connections in TIME-WAIT (they hold no slot, so socketInfo does not list them). */
+export function tcpTimeWaitCount(): i32 {
+  const tcp = layer();
+  return tcp == null ? 0 : tcp.timeWait.length;
+}
+
 /** Whether connections wait for the transmit queue to take frames (poll again once it did). */
 export function tcpWaitingForRoom(): i32 {
   const tcp = layer();

@@ -2,8 +2,8 @@
 // pcap tap) connects two LinkEndpoints: it calls `attach` on each to install the function that
 // endpoint transmits with, and calls `receive` on each to hand it frames from the other side.
 //
-// Ownership: a frame passed to `receive` or to the transmit function belongs to the callee from then
-// on. The caller must not touch it afterwards (a stack copies out of wasm memory before transmitting);
+// Ownership: a frame passed to `receive`, or taken by the transmit function, belongs to the callee
+// from then on. The caller must not touch it afterwards (a stack copies out of wasm memory before transmitting);
 // the callee may keep it, mutate it or pass it on without copying, and must copy it to keep or hand
 // out more than one reference (duplication, flooding).
 //
@@ -22,12 +22,28 @@ export interface TransmitOptions {
   readonly acceptsPartialChecksum?: boolean;
 }
 
+/**
+ * The function a link installs on an endpoint to send with. It returns false when the link had
+ * no room for the frame (its queue toward the far side is full, dropped.queue): the frame was not
+ * taken, and a sender that counts its own drops (a switch, a FramePort) counts it. True means
+ * taken; the link may still lose it on the way and counts that in its own stats.
+ */
+export type Transmit = (frame: Uint8Array) => boolean;
+
+/**
+ * True unless a transmit function said the frame was not taken. A transmit function written
+ * before Transmit returned a result returns undefined: that means taken.
+ */
+export function transmitted(result: boolean | void): boolean {
+  return result !== false;
+}
+
 /** Something that sends and receives Ethernet frames: a stack's NIC, a switch port, a FramePort. */
 export interface LinkEndpoint {
   /** The link calls this to hand a frame to the endpoint. `trusted`: checksums need no verifying. */
   receive(frame: Uint8Array, trusted: boolean): void;
   /** The link installs its transmit function here; the endpoint calls it for every frame it sends. */
-  attach(transmit: (frame: Uint8Array) => void, options?: TransmitOptions): void;
+  attach(transmit: Transmit, options?: TransmitOptions): void;
   /** The clock the endpoint runs on (links schedule delays on it). */
   readonly clock: Clock;
   /**

@@ -12,7 +12,7 @@
 // frames are dropped (tail drop, like a full NIC ring) and counted in stats().dropped.overflow.
 
 import { RealClock, type Clock } from '../clock.js';
-import { reportCallbackError, type LinkEndpoint } from './endpoint.js';
+import { reportCallbackError, transmitted, type LinkEndpoint, type Transmit } from './endpoint.js';
 
 export interface FramePortOptions {
   /** The clock of the endpoint this port is connected to. Default: a RealClock. */
@@ -22,7 +22,7 @@ export interface FramePortOptions {
 }
 
 export interface FramePortStats {
-  /** Frames passed on by send(). */
+  /** Frames passed on by send() (taken by the link). */
   sent: number;
   /** Frames received from the link. */
   received: number;
@@ -33,6 +33,8 @@ export interface FramePortStats {
     closed: number;
     /** send() before a link was attached. */
     unconnected: number;
+    /** send() while the link's queue toward the other side was full (queueFrames waiting). */
+    queue: number;
   };
   /** Frames waiting in the buffer. */
   buffered: number;
@@ -42,7 +44,7 @@ export class FramePort implements LinkEndpoint, AsyncIterable<Uint8Array> {
   readonly clock: Clock;
   /** Called with every frame that arrives (the frame is yours). Errors it throws are reported, not propagated to the link. */
   onFrame: ((frame: Uint8Array, trusted: boolean) => void) | null = null;
-  private transmit: ((frame: Uint8Array) => void) | undefined;
+  private transmit: Transmit | undefined;
   private readonly capacity: number;
   private readonly buffer: Uint8Array[] = [];
   private bufferHead = 0;
@@ -50,7 +52,7 @@ export class FramePort implements LinkEndpoint, AsyncIterable<Uint8Array> {
   private iterators = 0;
   private isClosed = false;
   private readonly counters: FramePortStats = {
-    sent: 0, received: 0, dropped: { overflow: 0, closed: 0, unconnected: 0 }, buffered: 0,
+    sent: 0, received: 0, dropped: { overflow: 0, closed: 0, unconnected: 0, queue: 0 }, buffered: 0,
   };
 
   constructor(options: FramePortOptions = {}) {
@@ -62,14 +64,16 @@ export class FramePort implements LinkEndpoint, AsyncIterable<Uint8Array> {
 
   /**
    * Sends a frame towards the connected endpoint. The frame is copied, so the caller may reuse its
-   * buffer. Returns false (and counts a drop) if no link is attached yet or the port is closed.
+   * buffer. Returns false (and counts a drop) if no link is attached yet, the port is closed, or
+   * the link's queue toward the other side is full (dropped.queue: the frame was not taken; the
+   * link holds at most its queueFrames, and delivers into a stack only as it offers buffers).
    */
   send(frame: Uint8Array): boolean {
     if (!(frame instanceof Uint8Array)) throw new TypeError('FramePort.send expects a Uint8Array');
     if (this.isClosed) { this.counters.dropped.closed++; return false; }
     if (!this.transmit) { this.counters.dropped.unconnected++; return false; }
+    if (!transmitted(this.transmit(frame.slice()))) { this.counters.dropped.queue++; return false; }
     this.counters.sent++;
-    this.transmit(frame.slice());
     return true;
   }
 
@@ -103,7 +107,7 @@ export class FramePort implements LinkEndpoint, AsyncIterable<Uint8Array> {
   }
 
   /** LinkEndpoint: the link installs its transmit function. */
-  attach(transmit: (frame: Uint8Array) => void): void {
+  attach(transmit: Transmit): void {
     this.transmit = transmit;
   }
 

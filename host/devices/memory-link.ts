@@ -18,7 +18,15 @@
 //      (or after reorderHoldMs if no other frame comes). Counted as reordered only if overtaken.
 // Delivery is always asynchronous: due frames are delivered from a microtask, later ones from a timer
 // on the endpoints' clock, in order, in batches (all frames due at once are delivered in one go).
-// With a delay, jitter or rate, at most `queueFrames` frames are in flight; more drop (dropped.queue).
+//
+// Frames that do not go ring to ring (below) wait in the direction's PayloadSlab: at most
+// `queueFrames` of them (plus one held back by reordering), copied in once, never a Uint8Array
+// per frame. With a delay, jitter or rate a frame that finds the queue full drops (dropped.queue),
+// as at a router's full buffer; without one, a stack sender keeps its frames in its transmit ring
+// until there is room, and any other sender's transmit function returns false (the frame was not
+// taken: dropped.queue, and the sender counts it). Into a stack, frames go straight into its
+// receive buffers, never more at once than it has offered; the rest wait in the slab for its next
+// poll. Into any other endpoint each frame is handed over as its own copy.
 //
 // Between two stacks (endpoints with FrameRings) on an unimpaired direction (no loss, delay,
 // jitter, reorder, duplication, corruption or rate), the link is lossless: each frame is copied
@@ -32,6 +40,8 @@ import { ETHERNET_HEADER_BYTES, reportCallbackError, type FrameRings, type LinkE
 import { Random } from './random.js';
 import { copyBytes } from './copy.js';
 import { turn, type TurnTask } from './turn.js';
+import { PayloadSlab, SLOT_HOLD, SLOT_TRUSTED } from './payload-slab.js';
+import { DepartureQueue } from './departure-queue.js';
 
 /** Impairments of one direction. All optional. */
 export interface LinkImpairments {
@@ -53,7 +63,11 @@ export interface LinkImpairments {
   corrupt?: number;
   /** Serialization rate in bits per second; 0 or undefined: infinitely fast (no queue). */
   rateBitsPerSecond?: number;
-  /** With a rate: frames queued or being serialized beyond which new frames drop. Default 1000. */
+  /**
+   * Frames the direction holds (waiting for their time, for a receiving stack's buffers, or for a
+   * receiver to be called), and with a rate also frames being serialized; past it a frame is
+   * dropped (dropped.queue), or left in a sending stack's ring when nothing is timed. Default 1000.
+   */
   queueFrames?: number;
   /** Deliver frames as trusted (checksums need no verifying). Default false. */
   trusted?: boolean;
@@ -80,7 +94,7 @@ export interface LinkDirectionStats {
   corrupted: number;
   /** Held-back frames that were delivered after a later one. */
   reordered: number;
-  /** Frames accepted but not yet delivered (on the wire or held back). */
+  /** Frames accepted but not yet delivered (on the wire, waiting for the receiver, or held back). */
   inFlight: number;
 }
 
@@ -105,6 +119,9 @@ interface Settings {
   trusted: boolean;
 }
 
+/** The largest IPv4 datagram (RFC 791: a 16-bit total length); the slab's slots are this long at most. */
+const MAX_MTU = 65535;
+
 const DEFAULTS: Required<LinkImpairments> = {
   mtu: 1500, loss: 0, delayMs: 0, jitterMs: 0, reorder: 0, reorderHoldMs: 10, duplicate: 0, corrupt: 0,
   rateBitsPerSecond: 0, queueFrames: 1000, trusted: false,
@@ -122,7 +139,7 @@ function nonNegative(name: string, v: number): number {
 
 function resolve(base: LinkImpairments, over: LinkImpairments | undefined): Settings {
   const o = { ...DEFAULTS, ...stripUndefined(base), ...stripUndefined(over ?? {}) };
-  if (!Number.isInteger(o.mtu) || o.mtu < 1) throw new RangeError(`mtu must be a positive integer, got ${o.mtu}`);
+  if (!Number.isInteger(o.mtu) || o.mtu < 1 || o.mtu > MAX_MTU) throw new RangeError(`mtu must be an integer from 1 to ${MAX_MTU}, got ${o.mtu}`);
   if (!Number.isInteger(o.queueFrames) || o.queueFrames < 1) throw new RangeError(`queueFrames must be a positive integer, got ${o.queueFrames}`);
   return {
     mtu: o.mtu,
@@ -145,17 +162,28 @@ function stripUndefined(o: LinkImpairments): LinkImpairments {
   return out as LinkImpairments;
 }
 
-interface InFlight {
-  frame: Uint8Array;
-  trusted: boolean;
-  at: number;
-  hold: boolean;
-}
-
 // PRNG stream numbers: direction * 8 + effect.
 const EFFECT_LOSS = 0, EFFECT_CORRUPT = 1, EFFECT_DUPLICATE = 2, EFFECT_JITTER = 3, EFFECT_REORDER = 4;
 
-/** One direction of a link: frames transmitted by `from`, received by `to`. */
+/** Slots a direction's slab starts with; it doubles while full, up to queueFrames. */
+const INITIAL_SLAB_FRAMES = 64;
+/** admit(): the frame was counted and dropped (closed, mtu, loss); the sender handed it over. */
+const NOT_QUEUED = -1;
+/** admit(): the link's queue had no room; the frame was not taken (Transmit returns false). */
+const QUEUE_FULL = -2;
+const BITS_PER_BYTE = 8;
+const MICROS_PER_SECOND = 1e6;
+
+/**
+ * One direction of a link: frames transmitted by `from`, received by `to`.
+ *
+ * Frames that do not go ring to ring wait in a PayloadSlab, at most queueFrames of them (plus one
+ * held back for reordering). A frame that finds it full is the queue drop (dropped.queue), except
+ * that a stack sender on a direction without a time to wait (no delay, jitter or rate) keeps its
+ * frames in its own transmit ring until there is room (backpressure, as on the unimpaired path).
+ * Frames leave the slab in order when due, into a receiving stack's receive buffers only while it
+ * has some offered (the rest wait for its next poll); into another receiver each as its own copy.
+ */
 class Direction implements TurnTask {
   settings: Settings;
   closed = false;
@@ -165,21 +193,21 @@ class Direction implements TurnTask {
   /** The receiver's rings (a stack): frames are written into its receive buffers. */
   private readonly dst: FrameRings | undefined;
   private readonly rng: Random[];
-  private readonly queue: InFlight[] = [];
-  private queueHead = 0;
+  /** Frames waiting in the link; made at the first frame that needs it, released on close. */
+  private slab: PayloadSlab | undefined;
+  /** The held-back frame is to be delivered before the FIFO's head. */
+  private heldDue = false;
+  /** ... because a later frame went ahead of it (counted as reordered), not because its time ran out. */
+  private heldOvertaken = false;
   /** Departure times of frames still being serialized (rate limiting). */
-  private readonly wire: number[] = [];
-  private wireHead = 0;
+  private readonly wire = new DepartureQueue();
   private txFreeAt = -Infinity;
   private lastAt = -Infinity;
-  private microtaskPending = false;
   /** Delivers due frames from the turn scheduler (one object for the direction's lifetime). */
-  private readonly pumpTask: TurnTask = {
-    turnQueued: false,
-    runTurn: () => { this.microtaskPending = false; this.pump(); },
-  };
+  private readonly pumpTask: TurnTask = { turnQueued: false, runTurn: () => this.pump() };
+  private readonly onTimer = (): void => { this.timer = undefined; this.pump(); };
+  private readonly onHeldTimer = (): void => { this.heldTimer = undefined; this.heldDue = true; this.pump(); };
   private timer: TimerHandle | undefined;
-  private held: InFlight | undefined;
   private heldTimer: TimerHandle | undefined;
   readonly stats: LinkDirectionStats = {
     sent: 0, bytesSent: 0, delivered: 0, bytesDelivered: 0,
@@ -206,9 +234,39 @@ class Direction implements TurnTask {
       s.duplicate === 0 && s.corrupt === 0 && s.rate === 0;
   }
 
-  /** Frames accepted from a sender without rings and not yet delivered. */
+  /** Frames wait for a time on the wire (delay, jitter, rate): a full queue drops, as a router's does. */
+  private get timed(): boolean {
+    const s = this.settings;
+    return s.delayMicros > 0 || s.jitterMicros > 0 || s.rate > 0;
+  }
+
+  /** Frames accepted and not yet delivered (in the slab's FIFO or held back). */
   private get queued(): number {
-    return this.queue.length - this.queueHead + (this.held ? 1 : 0);
+    const slab = this.slab;
+    return slab ? slab.count + (slab.holding ? 1 : 0) : 0;
+  }
+
+  /**
+   * True if the slab can take one more frame: fewer than queueFrames wait, and the slab has a
+   * free slot as long as the MTU allows (grown, or made, if not).
+   */
+  private makeRoom(): boolean {
+    const queueFrames = this.settings.queueFrames;
+    const slotBytes = this.settings.mtu + ETHERNET_HEADER_BYTES;
+    const slab = this.slab;
+    if (slab && slab.count >= queueFrames) return false;
+    if (slab && !slab.full && slab.slotBytes >= slotBytes) return true;
+    try {
+      this.slab = slab
+        ? slab.resized(slab.full ? Math.min(slab.capacity * 2, queueFrames) : slab.capacity, slotBytes)
+        : new PayloadSlab(Math.min(INITIAL_SLAB_FRAMES, queueFrames), slotBytes);
+    } catch (error) {
+      // The memory for a larger queue is not to be had (a huge queueFrames of jumbo frames): the
+      // queue is as full as it gets, and the frame is the queue drop, never an exception.
+      if (error instanceof RangeError) return false;
+      throw error;
+    }
+    return true;
   }
 
   /** The sender's transmit ring has frames: move them soon. */
@@ -218,8 +276,9 @@ class Direction implements TurnTask {
 
   /** The receiver offered buffers again: frames that waited for room move on. */
   receiveRoom(): void {
-    if (this.closed || !this.src || this.src.txPending() === 0) return;
-    turn.schedule(this);
+    if (this.closed) return;
+    if (this.queued > 0) this.schedulePump();
+    if (this.src && this.src.txPending() > 0) turn.schedule(this);
   }
 
   /** TurnTask: moves frames out of the sender's transmit ring, within the turn's budget. */
@@ -250,21 +309,30 @@ class Direction implements TurnTask {
       if (src.txPending() > 0 && (dst.closed || dst.rxFree() > 0)) turn.schedule(this);
       return;
     }
-    // Another receiver, or an impaired direction: each frame leaves the ring as its own copy and
-    // takes the regular path (impairments, bounded queue, asynchronous delivery).
+    // Another receiver, or an impaired direction (or frames still waiting from one): each frame
+    // is copied from the transmit buffer into the slab and takes the regular path.
     const partial = this.acceptsPartialChecksum;
+    const backpressure = !this.timed;
     let taken = 0;
+    let blocked = false;
     for (; budget > 0; budget--) {
+      if (backpressure && !this.makeRoom()) { blocked = true; break; }
       const length = src.takeTx(partial);
       if (length < 0) break;
-      const frame = src.bytes.slice(src.txOffset, src.txOffset + length);
-      src.completeTx();
       taken++;
-      this.send(frame);
+      const departAt = this.admit(length);
+      if (departAt >= 0) {
+        const slab = this.slab!;
+        const slot = slab.push(length, departAt, 0);
+        copyBytes(src.bytes, src.words, src.txOffset, slab.bytes, slab.words, slab.offset(slot), length);
+        this.impair(slot, departAt);
+      }
+      src.completeTx();
     }
     turn.charge(taken);
-    if (taken > 0) src.wake();
-    if (src.txPending() > 0) turn.schedule(this);
+    if (taken > 0) { src.wake(); this.schedulePump(); }
+    // A blocked sender moves on when the slab drains (pump).
+    if (!blocked && src.txPending() > 0) turn.schedule(this);
   }
 
   /** Copies up to `budget` frames, each once, from the sender's transmit ring into the receiver's receive ring. */
@@ -301,40 +369,61 @@ class Direction implements TurnTask {
     return moved;
   }
 
-  send(frame: Uint8Array): void {
+  /** The transmit function of a sender without rings: the frame is copied into the slab at once. */
+  send(frame: Uint8Array): boolean {
+    const departAt = this.admit(frame.length);
+    if (departAt === QUEUE_FULL) return false;
+    if (departAt >= 0) {
+      const slab = this.slab!;
+      const slot = slab.push(frame.length, departAt, 0);
+      slab.bytes.set(frame, slab.offset(slot));
+      this.impair(slot, departAt);
+      this.schedulePump();
+    }
+    return true;
+  }
+
+  /**
+   * Counts a frame handed to the link and decides whether it enters the slab: returns when its
+   * last bit leaves the sender, or NOT_QUEUED (dropped and counted: closed, mtu, loss) or
+   * QUEUE_FULL (dropped.queue). On success the slab has a free slot for it.
+   */
+  private admit(length: number): number {
     const s = this.settings;
     const stats = this.stats;
     stats.sent++;
-    stats.bytesSent += frame.length;
-    if (this.closed) { stats.dropped.closed++; return; }
-    if (frame.length > s.mtu + ETHERNET_HEADER_BYTES) { stats.dropped.mtu++; return; }
-
-    // A frame that will wait for a time (rate, delay, jitter) counts against queueFrames: the link
-    // holds at most that many frames, like a router's bounded buffer.
-    if ((s.delayMicros > 0 || s.jitterMicros > 0) && this.stats.inFlight >= s.queueFrames) {
-      stats.dropped.queue++;
-      return;
-    }
+    stats.bytesSent += length;
+    if (this.closed) { stats.dropped.closed++; return NOT_QUEUED; }
+    if (length > s.mtu + ETHERNET_HEADER_BYTES) { stats.dropped.mtu++; return NOT_QUEUED; }
+    // The link holds at most queueFrames frames, like a router's bounded buffer.
+    if (!this.makeRoom()) { stats.dropped.queue++; return QUEUE_FULL; }
     const now = this.clock.now();
     let departAt = now;
     if (s.rate > 0) {
-      while (this.wireHead < this.wire.length && this.wire[this.wireHead]! <= now) this.wireHead++;
-      if (this.wireHead > 1024 && this.wireHead * 2 > this.wire.length) { this.wire.splice(0, this.wireHead); this.wireHead = 0; }
-      if (this.wire.length - this.wireHead >= s.queueFrames) { stats.dropped.queue++; return; }
-      this.txFreeAt = Math.max(now, this.txFreeAt) + (frame.length * 8 * 1e6) / s.rate;
+      this.wire.expire(now);
+      if (this.wire.count >= s.queueFrames) { stats.dropped.queue++; return QUEUE_FULL; }
+      this.txFreeAt = Math.max(now, this.txFreeAt) + (length * BITS_PER_BYTE * MICROS_PER_SECOND) / s.rate;
       departAt = this.txFreeAt;
       this.wire.push(departAt);
     }
+    // A lost frame still used its slot on the wire.
+    if (this.rng[EFFECT_LOSS]!.chance(s.loss)) { stats.dropped.loss++; return NOT_QUEUED; }
+    return departAt;
+  }
 
-    if (this.rng[EFFECT_LOSS]!.chance(s.loss)) { stats.dropped.loss++; return; }
-
+  /** Applies corruption, duplication, delay, jitter and reordering to the frame just queued in `slot`. */
+  private impair(slot: number, departAt: number): void {
+    const s = this.settings;
+    const stats = this.stats;
+    const slab = this.slab!;
+    const length = slab.lengths[slot]!;
     let trusted = s.trusted;
     if (this.rng[EFFECT_CORRUPT]!.chance(s.corrupt)) {
       const r = this.rng[EFFECT_CORRUPT]!;
-      const start = frame.length > ETHERNET_HEADER_BYTES ? ETHERNET_HEADER_BYTES : 0;
-      if (frame.length > start) {
-        const bit = r.nextInt((frame.length - start) * 8);
-        frame[start + (bit >>> 3)] ^= 1 << (bit & 7);
+      const start = length > ETHERNET_HEADER_BYTES ? ETHERNET_HEADER_BYTES : 0;
+      if (length > start) {
+        const bit = r.nextInt((length - start) * BITS_PER_BYTE);
+        slab.bytes[slab.offset(slot) + start + (bit >>> 3)] ^= 1 << (bit & 7);
         stats.corrupted++;
         trusted = false;
       }
@@ -345,15 +434,23 @@ class Direction implements TurnTask {
     const at = Math.max(Math.round(departAt + delay), this.lastAt);
     this.lastAt = at;
     const hold = this.rng[EFFECT_REORDER]!.chance(s.reorder);
-
-    this.queue.push({ frame, trusted, at, hold });
+    slab.at[slot] = at;
+    slab.flags[slot] = (trusted ? SLOT_TRUSTED : 0) | (hold ? SLOT_HOLD : 0);
     stats.inFlight++;
     if (duplicate) {
-      this.queue.push({ frame: frame.slice(), trusted, at, hold: false });
       stats.duplicated++;
-      stats.inFlight++;
+      // The copy needs a slot of its own; without one it is the queue drop. (makeRoom may move
+      // the frames into a larger slab: `slot` is found again as the newest one.)
+      if (this.makeRoom()) {
+        const grown = this.slab!;
+        const original = (grown.head() + grown.count - 1) % grown.capacity;
+        const copy = grown.pushCopy(original);
+        grown.flags[copy] = trusted ? SLOT_TRUSTED : 0;
+        stats.inFlight++;
+      } else {
+        stats.dropped.queue++;
+      }
     }
-    this.schedule();
   }
 
   close(): void {
@@ -362,75 +459,127 @@ class Direction implements TurnTask {
     if (this.timer) this.clock.clearTimer(this.timer);
     if (this.heldTimer) this.clock.clearTimer(this.heldTimer);
     this.timer = this.heldTimer = undefined;
-    const pending = this.queue.length - this.queueHead + (this.held ? 1 : 0);
-    this.stats.dropped.closed += pending;
+    this.stats.dropped.closed += this.queued;
     this.stats.inFlight = 0;
-    this.queue.length = 0;
-    this.queueHead = 0;
-    this.held = undefined;
+    this.slab = undefined;
+    this.heldDue = this.heldOvertaken = false;
+    this.wire.clear();
   }
 
-  private schedule(): void {
-    if (this.closed || this.queueHead >= this.queue.length) return;
-    const head = this.queue[this.queueHead]!;
-    if (head.at <= this.clock.now()) {
-      if (!this.microtaskPending) {
-        this.microtaskPending = true;
-        turn.schedule(this.pumpTask);
-      }
-    } else if (!this.timer || this.timer.at > head.at) {
+  /** Arranges the next pump: soon if a frame is due and can be taken, at the head's time otherwise. */
+  private schedulePump(): void {
+    const slab = this.slab;
+    if (this.closed || !slab) return;
+    const head = slab.head();
+    if (this.heldDue || (head >= 0 && slab.at[head]! <= this.clock.now())) {
+      // A receiving stack without free buffers polls soon (it has frames to process) and offers
+      // them again: receiveRoom pumps then.
+      const dst = this.dst;
+      if (dst && !dst.closed && dst.rxFree() === 0) return;
+      turn.schedule(this.pumpTask);
+    } else if (head >= 0 && (!this.timer || this.timer.at > slab.at[head]!)) {
       if (this.timer) this.clock.clearTimer(this.timer);
-      this.timer = this.clock.setTimer(head.at, () => { this.timer = undefined; this.pump(); });
+      this.timer = this.clock.setTimer(slab.at[head]!, this.onTimer);
     }
   }
 
+  /**
+   * Delivers the frames that are due, in order, while the receiver takes them. The work of one
+   * pump is bounded by queueFrames (and by a receiving stack's free buffers).
+   */
   private pump(): void {
-    if (this.closed) return;
+    if (this.closed || !this.slab) return;
     const now = this.clock.now();
-    // Only frames queued before this pump started: a frame sent from inside receive() waits its turn.
-    const end = this.queue.length;
-    while (this.queueHead < end && !this.closed) {
-      const item = this.queue[this.queueHead]!;
-      if (item.at > now) break;
-      this.queue[this.queueHead++] = undefined as unknown as InFlight;
-      if (item.hold && !this.held) {
-        this.held = item;
-        this.heldTimer = this.clock.setTimer(now + this.settings.holdMicros, () => this.releaseHeld());
+    let delivered = 0;
+    // Only the frames waiting when the pump began: one that a receiver sends back into this
+    // direction from inside receive() waits for the next pump.
+    for (let left = this.queued; left > 0;) {
+      // Re-read: a receiver that sends on from inside receive() may have grown the slab.
+      const slab: PayloadSlab | undefined = this.slab;
+      if (this.closed || !slab) return;
+      if (this.heldDue) {
+        if (!this.deliver(slab, slab.holdSlot)) break;
+        slab.holding = false;
+        this.heldDue = false;
+        if (this.heldOvertaken) this.stats.reordered++;
+        this.heldOvertaken = false;
+        delivered++;
+        left--;
         continue;
       }
-      this.deliver(item);
-      if (this.held) {
-        const held = this.held;
-        this.held = undefined;
+      const head = slab.head();
+      if (head < 0 || slab.at[head]! > now) break;
+      if ((slab.flags[head]! & SLOT_HOLD) !== 0 && !slab.holding) {
+        slab.holdHead();
+        this.heldTimer = this.clock.setTimer(now + this.settings.holdMicros, this.onHeldTimer);
+        continue;
+      }
+      if (!this.deliver(slab, head)) break;
+      delivered++;
+      left--;
+      if (this.slab?.holding) {
+        // The frame held back goes right after the one that overtook it.
         if (this.heldTimer) this.clock.clearTimer(this.heldTimer);
         this.heldTimer = undefined;
-        this.stats.reordered++;
-        this.deliver(held);
+        this.heldDue = true;
+        this.heldOvertaken = true;
       }
     }
-    if (this.queueHead === this.queue.length) { this.queue.length = 0; this.queueHead = 0; }
-    else if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) { this.queue.splice(0, this.queueHead); this.queueHead = 0; }
-    this.schedule();
-  }
-
-  private releaseHeld(): void {
-    this.heldTimer = undefined;
-    const held = this.held;
-    this.held = undefined;
-    if (held && !this.closed) this.deliver(held);
-  }
-
-  private deliver(item: InFlight): void {
-    if (this.closed) return;
-    turn.charge(1);
-    this.stats.inFlight--;
-    this.stats.delivered++;
-    this.stats.bytesDelivered += item.frame.length;
-    try {
-      this.to.receive(item.frame, item.trusted);
-    } catch (error) {
-      reportCallbackError(error);
+    turn.charge(delivered);
+    if (delivered > 0) {
+      this.dst?.wake();
+      // A sender held back by a full slab moves on.
+      if (this.src && this.src.txPending() > 0) turn.schedule(this);
     }
+    this.schedulePump();
+  }
+
+  /**
+   * Hands the frame in `slot` to the receiver and releases it (the FIFO's head, or the held-back
+   * slot, which the caller releases). False, with nothing changed, if a receiving stack has no
+   * buffer offered.
+   */
+  private deliver(slab: PayloadSlab, slot: number): boolean {
+    const stats = this.stats;
+    const dst = this.dst;
+    const length = slab.lengths[slot]!;
+    const trusted = (slab.flags[slot]! & SLOT_TRUSTED) !== 0;
+    let frame: Uint8Array | undefined;
+    if (dst) {
+      if (dst.closed) {
+        this.release(slab, slot);
+        stats.dropped.closed++;
+        return true;
+      }
+      const room = dst.takeRx();
+      if (room < 0) return false;
+      if (length > room) {
+        dst.refuseRx(); // the NIC counts it (rxOversize)
+      } else {
+        copyBytes(slab.bytes, slab.words, slab.offset(slot), dst.bytes, dst.words, dst.rxOffset, length);
+        dst.completeRx(length, trusted);
+      }
+    } else {
+      // A receiver that keeps what it is given gets its own copy; the slot is free before it runs.
+      frame = slab.copyOut(slot);
+    }
+    this.release(slab, slot);
+    stats.delivered++;
+    stats.bytesDelivered += length;
+    if (frame) {
+      try {
+        this.to.receive(frame, trusted);
+      } catch (error) {
+        reportCallbackError(error);
+      }
+    }
+    return true;
+  }
+
+  /** Frees a delivered slot (the FIFO's head; the held-back slot is freed by the caller). */
+  private release(slab: PayloadSlab, slot: number): void {
+    if (slot !== slab.holdSlot) slab.shift();
+    this.stats.inFlight--;
   }
 
   snapshot(): LinkDirectionStats {

@@ -1,13 +1,20 @@
-// A fixed pool of frame buffers for a link's slow path (delay, rate, reorder, duplication): one
-// ArrayBuffer of `capacity` slots of `slotBytes` each, used as a FIFO, with each slot's length,
-// arrival time and flags in parallel typed arrays. Nothing is allocated per frame; a link holds
-// at most `capacity` frames, and a frame that finds the slab full is the link's queue drop.
-// One extra slot past the FIFO holds the frame a reordering link keeps back.
+// A pool of frame buffers for a link's slow path (delay, rate, loss, reorder, duplication, or a
+// sender or receiver without rings): one ArrayBuffer of `capacity` slots of `slotBytes` each,
+// used as a FIFO, with each slot's length, arrival time and flags in parallel typed arrays.
+// Nothing is allocated per frame. One extra slot past the FIFO holds the frame a reordering link
+// keeps back.
+//
+// The owner bounds how many frames it keeps (a link's queueFrames) and asks for a larger slab
+// only when the FIFO is full and below that bound (`resized`), so the memory a deep or
+// jumbo-MTU queue may need is taken only once it is used, a doubling at a time.
 
 /** Slot flag: the receiver need not verify checksums. */
 export const SLOT_TRUSTED = 1;
 /** Slot flag: the frame is to be held back and delivered after the next one (reorder). */
 export const SLOT_HOLD = 2;
+
+/** Slots start on a word boundary so that copies in and out run a word at a time (copy.ts). */
+const SLOT_ALIGNMENT = 4;
 
 export class PayloadSlab {
   readonly capacity: number;
@@ -19,13 +26,15 @@ export class PayloadSlab {
   readonly flags: Uint8Array;
   /** Index of the held-back slot (outside the FIFO). */
   readonly holdSlot: number;
+  /** The held-back slot holds a frame. */
+  holding = false;
   #head = 0;
   #count = 0;
 
   constructor(capacity: number, slotBytes: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`slab capacity must be a positive integer, got ${capacity}`);
-    // Slots start on a word boundary so that copies in and out run a word at a time.
-    const rounded = Math.ceil(slotBytes / 4) * 4;
+    if (!Number.isInteger(slotBytes) || slotBytes < 1) throw new RangeError(`slab slot size must be a positive integer, got ${slotBytes}`);
+    const rounded = Math.ceil(slotBytes / SLOT_ALIGNMENT) * SLOT_ALIGNMENT;
     this.capacity = capacity;
     this.slotBytes = rounded;
     this.holdSlot = capacity;
@@ -73,13 +82,24 @@ export class PayloadSlab {
     this.#count--;
   }
 
-  /** Copies slot `slot` into the held-back slot. */
-  hold(slot: number): void {
+  /** Moves the oldest slot's frame into the held-back slot (which must be free). */
+  holdHead(): void {
+    const slot = this.#head;
     const from = this.offset(slot);
     this.bytes.copyWithin(this.offset(this.holdSlot), from, from + this.lengths[slot]!);
     this.lengths[this.holdSlot] = this.lengths[slot]!;
     this.at[this.holdSlot] = this.at[slot]!;
     this.flags[this.holdSlot] = this.flags[slot]!;
+    this.holding = true;
+    this.shift();
+  }
+
+  /** Appends a copy of slot `slot` (a duplicate; call only when not full) and returns it. */
+  pushCopy(slot: number): number {
+    const to = this.push(this.lengths[slot]!, this.at[slot]!, this.flags[slot]!);
+    const from = this.offset(slot);
+    this.bytes.copyWithin(this.offset(to), from, from + this.lengths[slot]!);
+    return to;
   }
 
   /** A fresh copy of a slot's frame, for a receiver that keeps what it is given. */
@@ -88,37 +108,25 @@ export class PayloadSlab {
     return this.bytes.slice(from, from + this.lengths[slot]!);
   }
 
-  /** Forgets every frame. */
-  clear(): void {
-    this.#head = 0;
-    this.#count = 0;
-  }
-
   /**
-   * A slab with another shape holding the same frames in the same order (when configure() changes
-   * the MTU or queueFrames). Frames beyond the new capacity, or longer than its slots, are not
-   * copied; the count of those is returned with it.
+   * A slab with at least this one's capacity and slot size holding the same frames in the same
+   * order (the FIFO full below the owner's bound, or a larger MTU configured). Never loses a frame.
    */
-  reshaped(capacity: number, slotBytes: number, held: boolean): { slab: PayloadSlab; lost: number } {
-    const next = new PayloadSlab(capacity, slotBytes);
-    let lost = 0;
+  resized(capacity: number, slotBytes: number): PayloadSlab {
+    const next = new PayloadSlab(Math.max(capacity, this.capacity), Math.max(slotBytes, this.slotBytes));
     for (let i = 0; i < this.#count; i++) {
       const slot = (this.#head + i) % this.capacity;
-      const length = this.lengths[slot]!;
-      if (next.full || length > next.slotBytes) { lost++; continue; }
-      const to = next.push(length, this.at[slot]!, this.flags[slot]!);
-      next.bytes.set(this.bytes.subarray(this.offset(slot), this.offset(slot) + length), next.offset(to));
+      const to = next.push(this.lengths[slot]!, this.at[slot]!, this.flags[slot]!);
+      next.bytes.set(this.bytes.subarray(this.offset(slot), this.offset(slot) + this.lengths[slot]!), next.offset(to));
     }
-    if (held) {
+    if (this.holding) {
       const length = this.lengths[this.holdSlot]!;
-      if (length <= next.slotBytes) {
-        next.bytes.set(this.bytes.subarray(this.offset(this.holdSlot), this.offset(this.holdSlot) + length), next.offset(next.holdSlot));
-        next.lengths[next.holdSlot] = length;
-        next.flags[next.holdSlot] = this.flags[this.holdSlot]!;
-      } else {
-        lost++;
-      }
+      next.bytes.set(this.bytes.subarray(this.offset(this.holdSlot), this.offset(this.holdSlot) + length), next.offset(next.holdSlot));
+      next.lengths[next.holdSlot] = length;
+      next.at[next.holdSlot] = this.at[this.holdSlot]!;
+      next.flags[next.holdSlot] = this.flags[this.holdSlot]!;
+      next.holding = true;
     }
-    return { slab: next, lost };
+    return next;
   }
 }

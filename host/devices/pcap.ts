@@ -16,7 +16,7 @@
 // callback's to keep).
 
 import { RealClock, type Clock } from '../clock.js';
-import type { LinkEndpoint } from './endpoint.js';
+import type { LinkEndpoint, Transmit } from './endpoint.js';
 
 export const PCAP_MAGIC = 0xa1b2c3d4;
 export const PCAP_VERSION_MAJOR = 2;
@@ -146,10 +146,11 @@ export class PcapWriter {
         writer.write(frame, endpoint.clock.now());
         endpoint.receive(frame, trusted);
       },
-      attach(transmit: (frame: Uint8Array) => void): void {
+      attach(transmit: Transmit): void {
+        // The frame left the endpoint whether or not the link took it: it is recorded either way.
         endpoint.attach((frame) => {
           writer.write(frame, endpoint.clock.now());
-          transmit(frame);
+          return transmit(frame);
         });
       },
       close: () => writer.close(),

@@ -17,7 +17,7 @@
 // The `trusted` flag is not carried across the switch: the outgoing link decides.
 
 import { RealClock, type Clock } from '../clock.js';
-import { ETHERNET_HEADER_BYTES, formatMac, type LinkEndpoint } from './endpoint.js';
+import { ETHERNET_HEADER_BYTES, formatMac, transmitted, type LinkEndpoint, type Transmit } from './endpoint.js';
 import { MemoryLink, type MemoryLinkOptions } from './memory-link.js';
 
 export interface SwitchOptions {
@@ -34,8 +34,11 @@ export interface SwitchOptions {
 export interface SwitchPortStats {
   rxFrames: number;
   rxBytes: number;
+  /** Frames sent out this port (taken by its cable). */
   txFrames: number;
   txBytes: number;
+  /** Frames for this port dropped because its cable's queue was full. */
+  txQueueFull: number;
 }
 
 export interface SwitchStats {
@@ -51,6 +54,8 @@ export interface SwitchStats {
   runts: number;
   /** Copies not sent because the egress port has no cable. */
   unconnected: number;
+  /** Copies dropped because the egress port's cable had no room (its queueFrames were waiting). */
+  queueFull: number;
   /** New MAC table entries. */
   learned: number;
   /** MACs seen on a different port than learned. */
@@ -78,8 +83,8 @@ interface Entry {
 
 /** One port of a Switch: a LinkEndpoint to connect with a MemoryLink. */
 export class SwitchPort implements LinkEndpoint {
-  /** @internal */ transmit: ((frame: Uint8Array) => void) | undefined;
-  /** @internal */ readonly stats: SwitchPortStats = { rxFrames: 0, rxBytes: 0, txFrames: 0, txBytes: 0 };
+  /** @internal */ transmit: Transmit | undefined;
+  /** @internal */ readonly stats: SwitchPortStats = { rxFrames: 0, rxBytes: 0, txFrames: 0, txBytes: 0, txQueueFull: 0 };
 
   /** @internal */
   constructor(private readonly owner: Switch, readonly index: number) {}
@@ -92,7 +97,7 @@ export class SwitchPort implements LinkEndpoint {
     this.owner.ingress(this.index, frame);
   }
 
-  attach(transmit: (frame: Uint8Array) => void): void {
+  attach(transmit: Transmit): void {
     this.transmit = transmit;
   }
 
@@ -129,7 +134,7 @@ export class Switch {
   /** MAC -> entry, kept in order of last sighting (oldest first) by delete + set on refresh. */
   private readonly table = new Map<number, Entry>();
   private readonly counters = {
-    received: 0, forwarded: 0, flooded: 0, filtered: 0, runts: 0, unconnected: 0,
+    received: 0, forwarded: 0, flooded: 0, filtered: 0, runts: 0, unconnected: 0, queueFull: 0,
     learned: 0, moved: 0, aged: 0, evicted: 0,
   };
 
@@ -229,9 +234,14 @@ export class Switch {
   private egress(index: number, frame: Uint8Array): void {
     const port = this.ports[index]!;
     if (!port.transmit) { this.counters.unconnected++; return; }
+    // A full cable drops the frame, like a switch's full egress queue (tail drop), and says so.
+    if (!transmitted(port.transmit(frame))) {
+      this.counters.queueFull++;
+      port.stats.txQueueFull++;
+      return;
+    }
     port.stats.txFrames++;
     port.stats.txBytes += frame.length;
-    port.transmit(frame);
   }
 
   private learn(key: number, port: number, now: number): void {

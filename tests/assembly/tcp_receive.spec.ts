@@ -154,6 +154,36 @@ describe("tcp receive: out of order (RFC 9293 3.10.7.4 seventh, RFC 5681 4.2)", 
     expectReceived(h, h.theirs(0), 4096);
   });
 
+  it("out-of-order segments taken in one batch get one bare duplicate ACK each", () => {
+    const h = established();
+    for (let i = 1; i <= 3; i++) h.data(h.theirs(1460 * i), h.ours(0), 1460);
+    for (let i = 0; i < 3; i++) h.expectAck(h.ours(0), h.theirs(0));
+    h.expectNothing();
+  });
+
+  it("the duplicate ACKs go out bare ahead of data waiting to be sent (data is no duplicate ACK)", () => {
+    const h = established();
+    h.write(100);
+    for (let i = 1; i <= 3; i++) h.data(h.theirs(1460 * i), h.ours(0), 1460);
+    for (let i = 0; i < 3; i++) h.expectAck(h.ours(0), h.theirs(0));
+    h.expectSegment(ACK | PSH, h.ours(0), h.theirs(0), 100);
+    h.expectNothing();
+  });
+
+  it("a batch that ends by filling the hole owes one ACK, not the duplicates before it", () => {
+    const h = established();
+    for (let i = 1; i <= 3; i++) h.data(h.theirs(1460 * i), h.ours(0), 1460);
+    h.data(h.theirs(0), h.ours(0), 1460);
+    h.expectAck(h.ours(0), h.theirs(4 * 1460));
+    h.expectNothing();
+  });
+
+  it("at most 64 duplicate ACKs are owed at once, however many segments came", () => {
+    const h = established();
+    for (let i = 0; i < 100; i++) h.data(h.theirs(1000 + 10 * i), h.ours(0), 10);
+    expect<i32>(h.drain()).toBe(64);
+  });
+
   it("with maxHoles 1 a second hole is dropped, not stored; the peer resends it", () => {
     const p = defaultParams();
     p.maxHoles = 1;

@@ -162,3 +162,27 @@ describe("tcp send: duplicate ACKs and NewReno (RFC 5681 3.2, RFC 6582 3.2)", ()
     expect<i32>(h.conn.sendBuf.len).toBe(0);
   });
 });
+
+describe("tcp send: cwnd grows only while it limits (RFC 7661)", () => {
+  it("an application-limited sender's cwnd stays where it was", () => {
+    const h = established();
+    const cwnd = h.conn.cc.cwnd;
+    // 100 round trips of one small write each: never near the window.
+    for (let i = 0; i < 100; i++) {
+      h.write(100);
+      h.expectSegment(ACK | PSH, h.ours(i * 100), h.theirs(0), 100);
+      h.send(ACK, h.theirs(0), h.ours((i + 1) * 100));
+    }
+    expect<i32>(h.conn.cc.cwnd).toBe(cwnd);
+  });
+
+  it("a sender that fills cwnd grows it in slow start", () => {
+    const h = established();
+    const cwnd = h.conn.cc.cwnd;
+    h.write(cwnd);
+    const segments = h.drain();
+    expect<i32>(segments).toBe(cwnd / 1460 + (cwnd % 1460 != 0 ? 1 : 0));
+    h.send(ACK, h.theirs(0), h.ours(cwnd));
+    expect<i32>(h.conn.cc.cwnd).toBe(2 * cwnd);
+  });
+});

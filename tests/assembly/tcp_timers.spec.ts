@@ -289,6 +289,26 @@ describe("tcp timers: keep-alive (RFC 1122 4.2.3.6)", () => {
     expect<i64>(h.conn.keepAliveDeadline).toBe(3 * HOUR);
   });
 
+  it("the user's idle time holds after activity too, not only before the first probe", () => {
+    const h = established();
+    h.conn.setKeepAlive(true, h.now, 10 * SECOND);
+    h.advanceToDeadline();
+    expect<i64>(h.now).toBe(10 * SECOND);
+    h.expectAck(h.ours(-1), h.theirs(0));
+    h.send(ACK, h.theirs(0), h.ours(0));
+    h.advanceToDeadline();
+    expect<i64>(h.now).toBe(20 * SECOND);
+    h.expectAck(h.ours(-1), h.theirs(0));
+  });
+
+  it("a huge idle time saturates: no probe soon, none ever wraps into the past", () => {
+    const h = established();
+    h.conn.setKeepAlive(true, h.now, i64.MAX_VALUE);
+    h.advance(3 * HOUR);
+    h.expectNothing();
+    expect<i64>(h.conn.nextDeadline(h.now)).toBe(i64.MAX_VALUE);
+  });
+
   it("turning it off stops the probes", () => {
     const h = established();
     h.conn.setKeepAlive(true, h.now);

@@ -79,10 +79,10 @@ export function checksum(bytes, start, end, initial = 0) {
   return ~onesSum(bytes, start, end, initial) & 0xffff;
 }
 
-function put16(b, at, v) { b[at] = (v >>> 8) & 0xff; b[at + 1] = v & 0xff; }
-function put32(b, at, v) { put16(b, at, v >>> 16); put16(b, at + 2, v & 0xffff); }
-function get16(b, at) { return (b[at] << 8) | b[at + 1]; }
-function get32(b, at) { return ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0; }
+export function put16(b, at, v) { b[at] = (v >>> 8) & 0xff; b[at + 1] = v & 0xff; }
+export function put32(b, at, v) { put16(b, at, v >>> 16); put16(b, at + 2, v & 0xffff); }
+export function get16(b, at) { return (b[at] << 8) | b[at + 1]; }
+export function get32(b, at) { return ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0; }
 
 export function ethernet(dst, src, type, payload, { pad = true } = {}) {
   const len = ETH_HEADER + payload.length;
@@ -127,7 +127,7 @@ export function ipv4(src, dst, protocol, payload, { ttl = 64, options = [], flag
   return p;
 }
 
-function pseudoHeaderSum(src, dst, protocol, length) {
+export function pseudoHeaderSum(src, dst, protocol, length) {
   return (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + protocol + length;
 }
 

@@ -73,12 +73,15 @@ test('MemoryLink checks its endpoints: same clock, two different endpoints', () 
   assert.throws(() => MemoryLink.connect(a, a), TypeError);
   assert.throws(() => MemoryLink.connect(a, {}), TypeError);
   assert.throws(() => MemoryLink.connect(a, endpoint(a.clock), { loss: 2 }), RangeError);
+  // Longer than any IPv4 datagram (RFC 791): refused when connecting, not when a frame needs a slot.
+  assert.throws(() => MemoryLink.connect(a, endpoint(a.clock), { mtu: 65536 }), RangeError);
   // Two RealClocks share performance.now(): allowed.
   MemoryLink.connect(endpoint(new RealClock()), endpoint(new RealClock())).close();
 });
 
 async function lossRun(seed) {
-  const { a, b, link } = pair({ loss: 0.05, seed });
+  // All 10,000 are sent at once: the link must be allowed to hold them (queueFrames).
+  const { a, b, link } = pair({ loss: 0.05, seed, queueFrames: 10_000 });
   for (let i = 0; i < 10_000; i++) a.send(frame(64, i));
   await settle();
   return { count: b.frames.length, seqs: b.frames.map((f) => f.seq), stats: link.stats().aToB };
@@ -161,7 +164,8 @@ test('MemoryLink duplication delivers independent copies', async () => {
   assert.notDeepEqual(b.frames[0].frame, b.frames[1].frame, 'the copy is not shared');
   assert.equal(link.stats().aToB.duplicated, 2);
 
-  const half = pair({ duplicate: 0.3, seed: 5 });
+  // 1000 frames at once and their copies: queueFrames must hold them all.
+  const half = pair({ duplicate: 0.3, seed: 5, queueFrames: 2000 });
   for (let i = 0; i < 1000; i++) half.a.send(frame(60, i));
   await settle();
   const s = half.link.stats().aToB;

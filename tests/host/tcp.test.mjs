@@ -3,39 +3,9 @@
 // blocks, report() rows. Runs on a VirtualClock with fixed seeds; time is stepped until done.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Duplex } from 'node:stream';
-import { Stack, MemoryLink, VirtualClock } from 'wasmnet';
-
-async function pair(options = {}) {
-  const { link: linkOptions = {}, ...stackOptions } = options;
-  const clock = new VirtualClock();
-  const a = await Stack.create({ ipv4: '10.0.0.1/24', clock, seed: 1, ...stackOptions });
-  const b = await Stack.create({ ipv4: '10.0.0.2/24', clock, seed: 2, ...stackOptions });
-  const link = MemoryLink.connect(a, b, linkOptions);
-  const close = () => { a.close(); b.close(); link.close(); };
-  return { clock, a, b, link, close };
-}
-
-/** Steps the virtual clock 1 ms at a time until `promise` settles (at most `limitMs`). */
-async function run(clock, promise, limitMs = 120_000) {
-  let done = false;
-  const settled = promise.then((v) => { done = true; return v; }, (e) => { done = true; throw e; });
-  for (let t = 0; !done && t < limitMs; t++) await clock.advanceMsAsync(1);
-  if (!done) throw new Error(`not settled after ${limitMs} virtual ms`);
-  return settled;
-}
-
-const once = (emitter, event) => new Promise((resolve, reject) => {
-  emitter.once(event, resolve);
-  if (event !== 'error') emitter.once('error', reject);
-});
-
-function sha256(chunks) {
-  const h = createHash('sha256');
-  for (const c of chunks) h.update(c);
-  return h.digest('hex');
-}
+import { pair, run, once, sha256 } from './tcp-pair.mjs';
 
 test('connect, echo, end: events in Node order, data intact, both sides closed', async (t) => {
   const { clock, a, b, close } = await pair();
@@ -151,6 +121,7 @@ test('destroy() never blocks and report() shows the closing connection until it 
   await clock.advanceMsAsync(100);
   const after = a.report().sockets.filter((s) => s.kind === 'tcp');
   assert.equal(after.length, 0, 'the orphan finished (FIN acknowledged, TIME-WAIT holds no slot)');
+  assert.equal(a.report().tcpTimeWait, 1, 'the closing side keeps a TIME-WAIT entry');
 });
 
 test('sequence numbers across 2^32 both ways (field report 004): 4 MiB each way from ISSs 1 KiB below the wrap', async (t) => {
@@ -175,4 +146,46 @@ test('sequence numbers across 2^32 both ways (field report 004): 4 MiB each way 
   assert.equal(sha256(serverGot), sha256([upload]));
   assert.equal(a.stats().tcpRetransmits + b.stats().tcpRetransmits, 0);
   assert.equal(a.stats().tcpIdleWakeups + b.stats().tcpIdleWakeups, 0, 'no connection ever owed nothing');
+});
+
+test('a socket nobody reads still sees the peer\'s end: \'end\' then \'close\', its slot freed (as in Node)', async (t) => {
+  const { clock, a, b, close } = await pair();
+  t.after(close);
+  const serverEvents = [];
+  let serverClosed;
+  const server = b.net.createServer((socket) => {
+    // No 'data' listener, no read(): Node still reads to EOF and ends the socket.
+    for (const e of ['end', 'close']) socket.on(e, () => serverEvents.push(e));
+    serverClosed = once(socket, 'close');
+    socket.end('x');
+  });
+  server.listen(80);
+  const socket = a.net.connect(80, '10.0.0.2');
+  const got = [];
+  socket.on('data', (d) => got.push(d));
+  await run(clock, once(socket, 'close'));
+  await run(clock, serverClosed, 1000);
+  assert.equal(Buffer.concat(got).toString(), 'x');
+  assert.deepEqual(serverEvents, ['end', 'close']);
+  assert.deepEqual(b.report().sockets.filter((s) => s.kind === 'tcp'), []);
+});
+
+test('001: connect with port 0 picks an ephemeral port; a reader that starts after the data and the FIN arrived still gets both', async (t) => {
+  const { clock, a, b, close } = await pair();
+  t.after(close);
+  let accepted;
+  const server = b.net.createServer((socket) => { accepted = socket; });
+  server.listen(4000);
+  const client = a.net.connect({ port: 4000, host: '10.0.0.2', localPort: 0 });
+  client.end('early bird');
+  await run(clock, once(client, 'finish'));
+  // Long after the data, the FIN and every event about them were drained: nobody read yet.
+  await clock.advanceMsAsync(500);
+  assert.ok(client.localPort >= 49152 && client.localPort <= 65535, `ephemeral port ${client.localPort}`);
+  assert.ok(accepted, 'the server accepted the connection');
+  const got = [];
+  const ended = new Promise((resolve) => accepted.on('end', resolve));
+  accepted.on('data', (d) => got.push(d));
+  await run(clock, ended);
+  assert.equal(Buffer.concat(got).toString(), 'early bird');
 });

@@ -52,6 +52,11 @@ export const enum Verdict {
 
 /** Largest value of the 16-bit window field. */
 const WINDOW_FIELD_MAX: i32 = 0xffff;
+/**
+ * Bound on the bare duplicate ACKs owed at once (one per out-of-order segment of a batch): more
+ * than a 64 KiB window of full segments holds; beyond it the sender learns nothing new.
+ */
+const MAX_DUPLICATE_ACKS_OWED: i32 = 64;
 
 /** start <= x < start + size, in sequence space. */
 @inline function inWindow(x: u32, start: u32, size: i32): bool {
@@ -117,6 +122,11 @@ export class TcpConnection {
   private retransmitOwed: bool = false;
   private probeOwed: bool = false;
   private duplicateAcks: i32 = 0;
+  /**
+   * Bare ACKs owed for out-of-order segments since rcvNxt last moved: one each (RFC 5681 4.2),
+   * even when many arrive in one poll, so the sender sees its three duplicate ACKs.
+   */
+  private duplicateAcksOwed: i32 = 0;
   /** Last time an out-of-window segment or an RFC 5961 challenge got an ACK. */
   private lastInvalidAckAt: Instant = i64.MIN_VALUE;
 
@@ -139,6 +149,8 @@ export class TcpConnection {
   orphanDeadline: Instant = NO_DEADLINE;
   keepAlive: bool = false;
   keepAliveDeadline: Instant = NO_DEADLINE;
+  /** Idle time before the first probe: the user's (setKeepAlive), else params.keepAliveIdle. */
+  private keepAliveIdle: Duration = 0;
   private keepAliveSent: i32 = 0;
 
   // ---- the user's side ----
@@ -211,6 +223,7 @@ export class TcpConnection {
     this.retransmitOwed = false;
     this.probeOwed = false;
     this.duplicateAcks = 0;
+    this.duplicateAcksOwed = 0;
     this.lastInvalidAckAt = i64.MIN_VALUE;
     this.rtoDeadline = NO_DEADLINE;
     this.backoffs = 0;
@@ -223,6 +236,7 @@ export class TcpConnection {
     this.orphanDeadline = NO_DEADLINE;
     this.keepAlive = false;
     this.keepAliveDeadline = NO_DEADLINE;
+    this.keepAliveIdle = 0;
     this.keepAliveSent = 0;
     this.userClosed = false;
     this.noDelay = false;
@@ -428,10 +442,15 @@ export class TcpConnection {
     this.becomeClosed(0);
   }
 
-  setKeepAlive(on: bool, now: Instant): void {
+  /**
+   * Keep-alive on or off; `idle` (0: params.keepAliveIdle) is the idle time before the first probe
+   * each time the connection goes quiet, not only the first time (RFC 1122 4.2.3.6).
+   */
+  setKeepAlive(on: bool, now: Instant, idle: Duration = 0): void {
     this.keepAlive = on;
     this.keepAliveSent = 0;
-    this.keepAliveDeadline = on ? instantAdd(now, this.params.keepAliveIdle) : NO_DEADLINE;
+    this.keepAliveIdle = idle > 0 ? idle : this.params.keepAliveIdle;
+    this.keepAliveDeadline = on ? instantAdd(now, this.keepAliveIdle) : NO_DEADLINE;
   }
 
   // ======================================================================================
@@ -643,13 +662,16 @@ export class TcpConnection {
     if (seqGt(ack, this.sndUna)) {
       // The sample first: the timer restarted below runs with the RTO it gives.
       this.takeRttSample(ack, now);
+      const flightBefore = seqDiff(this.sndMax, this.sndUna);
       const acked = this.acknowledge(ack, now);
       this.duplicateAcks = 0;
       if (this.cc.inRecovery) {
         if (this.cc.onAckInRecovery(ack, acked, seqDiff(this.sndMax, this.sndUna), this.sendMss)) {
           this.retransmitOwed = true;
         }
-      } else {
+      } else if (2 * <i64>flightBefore >= <i64>this.cc.cwnd) {
+        // cwnd grows only while it is what limits us (RFC 7661, as Linux's tcp_is_cwnd_limited):
+        // an application- or window-limited sender would otherwise earn a window it never used.
         this.cc.onAck(acked, this.sendMss);
       }
       this.updateWindow(<i32>seg.window, seg.seq, ack);
@@ -781,6 +803,8 @@ export class TcpConnection {
       if (ready > 0) {
         this.recvBuf.commitWrite(ready);
         this.advanceReceived(ready);
+      } else if (this.duplicateAcksOwed < MAX_DUPLICATE_ACKS_OWED) {
+        this.duplicateAcksOwed++;
       }
       // Out of order, or filling a hole: ACK at once (RFC 5681 4.2, RFC 9293 3.8.6.3).
       this.ackOwed = true;
@@ -793,6 +817,8 @@ export class TcpConnection {
   }
 
   private advanceReceived(n: i32): void {
+    // What is owed now acknowledges more than the duplicates would have: one ACK says it.
+    this.duplicateAcksOwed = 0;
     this.rcvNxt = seqAdd(this.rcvNxt, n);
     if (seqGt(this.rcvNxt, this.rcvAdvRight)) this.rcvAdvRight = this.rcvNxt;
   }
@@ -813,6 +839,7 @@ export class TcpConnection {
   private takeFin(now: Instant): void {
     this.finPending = false;
     this.peerFinished = true;
+    this.duplicateAcksOwed = 0;
     this.rcvNxt = seqAdd(this.rcvNxt, 1);
     if (seqGt(this.rcvNxt, this.rcvAdvRight)) this.rcvAdvRight = this.rcvNxt;
     this.ackOwed = true;
@@ -862,6 +889,7 @@ export class TcpConnection {
     this.events |= EVENT_CLOSED;
     this.synOwed = false;
     this.ackOwed = false;
+    this.duplicateAcksOwed = 0;
     this.retransmitOwed = false;
     this.probeOwed = false;
     this.rtoDeadline = NO_DEADLINE;
@@ -877,7 +905,7 @@ export class TcpConnection {
   private touch(now: Instant): void {
     if (this.keepAlive) {
       this.keepAliveSent = 0;
-      this.keepAliveDeadline = instantAdd(now, this.params.keepAliveIdle);
+      this.keepAliveDeadline = instantAdd(now, this.keepAliveIdle);
     }
   }
 
@@ -981,7 +1009,7 @@ export class TcpConnection {
   }
 
   private owesNow(): bool {
-    return this.rstOwed || this.synOwed || this.ackOwed || this.retransmitOwed || this.probeOwed ||
+    return this.rstOwed || this.synOwed || this.ackOwed || this.duplicateAcksOwed > 0 || this.retransmitOwed || this.probeOwed ||
       this.sendableNow() > 0 || this.finReady() || this.persistWanted();
   }
 
@@ -1002,8 +1030,9 @@ export class TcpConnection {
     out.payloadLen = 0;
     if (this.rstOwed) {
       this.rstOwed = false;
-      // RFC 9293 3.10.5 ABORT: <SEQ=SND.NXT><CTL=RST>; with an ACK, as Linux sends it.
-      out.seq = this.sndNxt;
+      // RFC 9293 3.10.5 ABORT: <SEQ=SND.NXT><CTL=RST>; with an ACK, as Linux sends it. SND.NXT
+      // as the peer knows it: see controlSeq.
+      out.seq = this.controlSeq();
       out.ack = this.rcvNxt;
       out.flags = TcpFlags.RST | TcpFlags.ACK;
       out.window = 0;
@@ -1014,7 +1043,13 @@ export class TcpConnection {
     if (s == TCP_STATE_SYN_SENT || s == TCP_STATE_SYN_RECEIVED) return this.dispatchSyn(now, out);
     if (s == TCP_STATE_TIME_WAIT) {
       if (!this.ackOwed) return NOTHING;
-      this.controlSegment(out, this.sndNxt);
+      this.controlSegment(out, this.controlSeq());
+      return 0;
+    }
+    if (this.duplicateAcksOwed > 0) {
+      // Bare, before any data: a segment with data is no duplicate ACK to the peer (RFC 5681 2).
+      this.duplicateAcksOwed--;
+      this.controlSegment(out, this.controlSeq());
       return 0;
     }
     if (this.retransmitOwed) {
@@ -1035,11 +1070,22 @@ export class TcpConnection {
       return 0;
     }
     if (this.ackOwed) {
-      this.controlSegment(out, this.sndNxt);
+      this.controlSegment(out, this.controlSeq());
       return 0;
     }
     this.armPersist(now);
     return NOTHING;
+  }
+
+  /**
+   * The sequence number of a segment without data (ACK, RST): sndMax, not sndNxt. After a
+   * retransmission timeout sndNxt goes back to sndUna while the peer may hold everything up to
+   * sndMax; a bare ACK at the rewound sndNxt falls left of the peer's window (RFC 9293 3.10.7.4
+   * first check) and is dropped with its acknowledgment, a RST there is dropped silently. With
+   * both sides in go-back-N at once each would drop every ACK of the other, for good.
+   */
+  private controlSeq(): u32 {
+    return this.sndMax;
   }
 
   private dispatchSyn(now: Instant, out: TcpRepr): i32 {

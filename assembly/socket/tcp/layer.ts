@@ -45,7 +45,7 @@ import { count, countBy } from "../../iface/stats";
 import { Secret, SECRET_USE_INDEX, SECRET_USE_ISN } from "../../secret";
 import { seqAdd, seqGt, seqLt } from "../../seq";
 import { IcmpErrorMeaning } from "../icmp_error";
-import { Instant, NO_DEADLINE, instantAdd, minDeadline } from "../../time";
+import { Instant, NO_DEADLINE, MICROS_PER_MILLI, instantAdd, minDeadline } from "../../time";
 import { EphemeralPorts, EPHEMERAL_PORT_FIRST, EPHEMERAL_PORT_LAST } from "../ephemeral_ports";
 import {
   TcpConnection, NOTHING, Verdict, RECLAIMED_BY_LINGER, RECLAIMED_BY_ORPHAN_TIMEOUT,
@@ -320,8 +320,7 @@ export class TcpLayer {
       c.noDelay = value != 0;
     } else if (option == TCP_OPTION_KEEP_ALIVE) {
       if (value < 0) return -Errno.EINVAL;
-      c.setKeepAlive(value != 0, now);
-      if (value != 0) c.keepAliveDeadline = instantAdd(now, <i64>value * 1000);
+      c.setKeepAlive(value != 0, now, <i64>value * MICROS_PER_MILLI);
     } else {
       return -Errno.ENOPROTOOPT;
     }
