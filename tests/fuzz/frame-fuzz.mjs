@@ -293,7 +293,8 @@ export function corpus(ctx) {
     [1, () => ipFrame(source(), OUR_IP, pick(OTHER_PROTOCOLS), randomBytes(size(200)))],
     [1, () => ethernet(ethDst(), unicastMac(), pick(OTHER_ETHERTYPES), randomBytes(size(200)))],
     [1, () => randomBytes(r.below(ETH_HEADER + 1))],
-    [1, () => { const f = udpTo(OUR_IP, PORTS.wildcard); const big = new Uint8Array(1515 + r.below(500)); big.set(f); return big; }],
+    // Oversized: past the 1514-byte frame (and longer than the datagram it starts with).
+    [1, () => { const f = udpTo(OUR_IP, PORTS.wildcard); const big = new Uint8Array(Math.max(f.length, 1514) + 1 + r.below(500)); big.set(f); return big; }],
     [1, () => ipFrame(PEER_IP, OUR_IP, PROTO_ICMP, icmp(ECHO_REQUEST, 0, r.below(0x1_0000_0000), randomBytes(1472)))],
     [1, () => randomBytes(r.below(r.chance(0.5) ? 80 : 1600))],
   ];
