@@ -93,7 +93,7 @@ export interface CoreExports {
 /** poll's "no deadline" (i64 max). */
 export const NO_DEADLINE = 0x7fff_ffff_ffff_ffffn;
 /** socketSetOption options (assembly/socket/table.ts). */
-export const SocketOption = { Broadcast: 1 } as const;
+export const SocketOption = { Broadcast: 1, Ttl: 2 } as const;
 /** tcpSetOption options (layout.ts TCP_OPTION_*). */
 export const TcpOption = { NoDelay: 1, KeepAlive: 2 } as const;
 

@@ -96,6 +96,11 @@ function messageBytes(message: unknown): Uint8Array {
 }
 
 /** Node's validatePort: an integer (or a string of digits) from 0 (when allowed) to 65535. */
+/** A call this stack does not support, as the system error Node would give for it on a socket without the feature. */
+function unsupported(syscall: string, why: string): Error {
+  return systemError(-Errno.EOPNOTSUPP, syscall, { detail: `(${why})` });
+}
+
 type ConnectState = 'disconnected' | 'connecting' | 'connected';
 
 export class Socket extends Emitter implements SocketOwner {
@@ -392,6 +397,48 @@ export class Socket extends Emitter implements SocketOwner {
     if (this.session.failed) throw this.session.failed;
     if (r < 0) throw systemError(r, 'setBroadcast');
   }
+
+  /** IP TTL of the unicast datagrams it sends, 1..255 (Node: EINVAL outside). Returns ttl. */
+  setTTL(ttl: number): number {
+    if (typeof ttl !== 'number') throw invalidArgType('ttl', 'of type number', ttl);
+    if (this.#state === 'closed') throw socketNotRunning();
+    if (this.#state !== 'bound') throw systemError(-Errno.EBADF, 'setTTL');
+    // As libuv: the value is truncated to an integer first (1.5 is 1), then checked.
+    const r = this.session.socketSetOption(this.#handle, SocketOption.Ttl, Number.isFinite(ttl) ? Math.trunc(ttl) : 0);
+    if (this.session.failed) throw this.session.failed;
+    if (r < 0) throw systemError(r, 'setTTL');
+    return ttl;
+  }
+
+  /** Bytes of the datagrams waiting for room in the stack (sent, not yet taken). */
+  getSendQueueSize(): number {
+    let bytes = 0;
+    for (const waiting of this.#blocked) bytes += waiting.bytes.length;
+    return bytes;
+  }
+
+  /** Datagrams waiting for room in the stack. */
+  getSendQueueCount(): number {
+    return this.#blocked.length;
+  }
+
+  // Multicast and socket buffer sizes are not supported: each says so with EOPNOTSUPP rather
+  // than pretending (the README lists these differences from node:dgram).
+  setMulticastTTL(_ttl: number): number { throw unsupported('setMulticastTTL', 'multicast is not supported'); }
+  setMulticastLoopback(_flag: boolean): boolean { throw unsupported('setMulticastLoopback', 'multicast is not supported'); }
+  setMulticastInterface(_address: string): void { throw unsupported('setMulticastInterface', 'multicast is not supported'); }
+  addMembership(_group: string, _iface?: string): void { throw unsupported('addMembership', 'multicast is not supported'); }
+  dropMembership(_group: string, _iface?: string): void { throw unsupported('dropMembership', 'multicast is not supported'); }
+  addSourceSpecificMembership(_source: string, _group: string, _iface?: string): void {
+    throw unsupported('addSourceSpecificMembership', 'multicast is not supported');
+  }
+  dropSourceSpecificMembership(_source: string, _group: string, _iface?: string): void {
+    throw unsupported('dropSourceSpecificMembership', 'multicast is not supported');
+  }
+  getRecvBufferSize(): number { throw unsupported('getRecvBufferSize', 'buffer sizes are fixed at stack creation: limits.udpRxBytes'); }
+  getSendBufferSize(): number { throw unsupported('getSendBufferSize', 'there is no send buffer: datagrams go to the transmit queue'); }
+  setRecvBufferSize(_size: number): void { throw unsupported('setRecvBufferSize', 'buffer sizes are fixed at stack creation: limits.udpRxBytes'); }
+  setSendBufferSize(_size: number): void { throw unsupported('setSendBufferSize', 'there is no send buffer: datagrams go to the transmit queue'); }
 
   close(callback?: () => void): this {
     if (this.#state === 'closed') throw socketNotRunning();

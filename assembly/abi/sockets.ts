@@ -10,7 +10,7 @@ import {
   INFO_HANDLE, INFO_PENDING_ERROR, INFO_WAITING_WRITABLE,
 } from "../../bindings/layout";
 import { core, initialized, resultArea, hostTime } from "./instance";
-import { SocketTable, OPTION_BROADCAST, ANY_ADDRESS } from "../socket/table";
+import { SocketTable, OPTION_BROADCAST, OPTION_TTL, TTL_MIN, TTL_MAX, ANY_ADDRESS } from "../socket/table";
 import { describeConnection, describeListener } from "./tcp";
 
 const MAX_PORT: u32 = 0xffff;
@@ -109,12 +109,17 @@ export function socketError(handle: i32): i32 {
   return e;
 }
 
-/** Sets an option: OPTION_BROADCAST (value 0 or 1). */
+/** Sets an option: OPTION_BROADCAST (value 0 or 1), OPTION_TTL (1..255, else -EINVAL). */
 export function socketSetOption(handle: i32, option: i32, value: i32): i32 {
   const table = tableFor(handle);
   if (table == null) return slotIndex;
   if (option == OPTION_BROADCAST) {
     unchecked(table.broadcast[slotIndex] = value != 0);
+    return 0;
+  }
+  if (option == OPTION_TTL) {
+    if (value < TTL_MIN || value > TTL_MAX) return -Errno.EINVAL;
+    unchecked(table.ttl[slotIndex] = <u8>value);
     return 0;
   }
   return -Errno.ENOPROTOOPT;

@@ -145,13 +145,13 @@ export class Egress {
    * when sent or queued for ARP, or a negative errno.
    */
   sendIp(ws: Workspace, src: u32, dst: u32, protocol: u8, transportLen: i32, now: i64,
-    partialChecksumAt: i32 = CHECKSUM_COMPLETE): i32 {
+    partialChecksumAt: i32 = CHECKSUM_COMPLETE, ttl: u8 = IPV4_DEFAULT_TTL): i32 {
     if (transportLen < 0 || transportLen > this.maxTransportLen) return -Errno.EMSGSIZE;
     const ip = this.ip;
     ip.src = src;
     ip.dst = dst;
     ip.protocol = protocol;
-    ip.ttl = IPV4_DEFAULT_TTL;
+    ip.ttl = ttl;
     ip.ident = this.ident++;
     // Never fragmented by us: DF as Linux sets it with path MTU discovery (RFC 1191).
     ip.dontFragment = true;

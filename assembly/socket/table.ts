@@ -24,12 +24,17 @@ import { LruList, LRU_NONE } from "../storage/lru_list";
 import { TimerHeap } from "../storage/timer_heap";
 import { Secret, SECRET_USE_INDEX } from "../secret";
 import { EphemeralPorts, PORT_COUNT } from "./ephemeral_ports";
+import { IPV4_DEFAULT_TTL } from "../wire/ipv4";
 
 export const ANY_ADDRESS: u32 = 0;
 const NONE: i32 = -1;
 
 /** Socket option: may send to broadcast addresses (SO_BROADCAST). */
 export const OPTION_BROADCAST: i32 = 1;
+/** Socket option: the TTL of the unicast packets it sends, 1..255 (IP_TTL). */
+export const OPTION_TTL: i32 = 2;
+export const TTL_MIN: i32 = 1;
+export const TTL_MAX: i32 = 255;
 
 export class SocketTable {
   readonly pool: SlotPool;
@@ -40,6 +45,8 @@ export class SocketTable {
   readonly remotePort: StaticArray<u32>;
   readonly createdAt: StaticArray<i64>;
   readonly broadcast: StaticArray<bool>;
+  /** IP TTL of what the socket sends (OPTION_TTL); the default is IPV4_DEFAULT_TTL. */
+  readonly ttl: StaticArray<u8>;
   /**
    * Packets this socket has sent (mod 2^32), counted from its open. An ARP give-up notice carries
    * it, so the owner fails only what it sent before the give-up, never a later packet.
@@ -76,6 +83,7 @@ export class SocketTable {
     this.remotePort = new StaticArray<u32>(capacity);
     this.createdAt = new StaticArray<i64>(capacity);
     this.broadcast = new StaticArray<bool>(capacity);
+    this.ttl = new StaticArray<u8>(capacity);
     this.pendingError = new StaticArray<i32>(capacity);
     this.sentCount = new StaticArray<u32>(capacity);
     this.writers = new LruList(capacity);
@@ -97,7 +105,7 @@ export class SocketTable {
    * it too; the objects themselves are in the caller's allowance).
    */
   static bytesFor(capacity: i32, rxBytes: i32): u64 {
-    const perSlot: u64 = sizeof<u8>() + 5 * sizeof<u32>() + sizeof<i64>() + sizeof<bool>() +
+    const perSlot: u64 = 2 * sizeof<u8>() + 5 * sizeof<u32>() + sizeof<i64>() + sizeof<bool>() +
       sizeof<i32>() + sizeof<usize>() + 2 * sizeof<i32>() + <u64>DatagramQueue.bytesFor(rxBytes);
     return <u64>capacity * perSlot + <u64>SlotPool.bytesFor(capacity, 0) +
       <u64>HashIndex.bytesFor(capacity) + <u64>EphemeralPorts.bytesFor() +
@@ -128,6 +136,7 @@ export class SocketTable {
     unchecked(this.remotePort[i] = 0);
     unchecked(this.createdAt[i] = now);
     unchecked(this.broadcast[i] = false);
+    unchecked(this.ttl[i] = IPV4_DEFAULT_TTL);
     unchecked(this.pendingError[i] = 0);
     unchecked(this.sentCount[i] = 0);
     this.queue(i).clear();

@@ -81,7 +81,7 @@ export class UdpLayer {
     const written = repr.emit(ws.payloadPtr, this.egress.maxTransportLen, src, dst, offload);
     if (written < 0) return -Errno.EMSGSIZE;
     const r = this.egress.sendIp(ws, src, dst, IpProtocol.UDP, written, now,
-      offload ? UDP_CHECKSUM_OFFSET : CHECKSUM_COMPLETE);
+      offload ? UDP_CHECKSUM_OFFSET : CHECKSUM_COMPLETE, unchecked(table.ttl[i]));
     return r < 0 ? r : len;
   }
 

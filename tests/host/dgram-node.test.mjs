@@ -28,7 +28,9 @@ const listening = (socket, ...args) => new Promise((resolve, reject) => {
   socket.bind(...args, () => { socket.off('error', reject); resolve(socket); });
 });
 
-const thrown = (error) => ({ threw: [error.constructor.name, error.code ?? null] });
+/** What was thrown: its kind (system errors are Errors on both sides, whatever their class) and code. */
+const kind = (error) => (error instanceof TypeError ? 'TypeError' : error instanceof RangeError ? 'RangeError' : 'Error');
+const thrown = (error) => ({ threw: [kind(error), error.code ?? null] });
 
 /**
  * Runs `act(socket, receiverPort)` on a fresh socket next to a receiver bound on 127.0.0.1. The
@@ -94,6 +96,21 @@ const cases = [
   ['connect with a non-string address', (s, port) => { s.connect(port, 5); return 'no-send'; }],
   ['remoteAddress unconnected', (s) => { s.remoteAddress(); return 'no-send'; }],
   ['disconnect unconnected', (s) => { s.disconnect(); return 'no-send'; }],
+  ['setTTL(1) returns 1 and the datagram still goes (loopback)', async (s, port, cb) => {
+    await listening(s, 0, LOOPBACK);
+    if (s.setTTL(1) !== 1) throw new Error('setTTL did not return the ttl');
+    s.send('ttl 1', port, LOOPBACK, cb);
+  }],
+  ['setTTL(0) is EINVAL', async (s) => { await listening(s, 0, LOOPBACK); s.setTTL(0); return 'no-send'; }],
+  ['setTTL(256) is EINVAL', async (s) => { await listening(s, 0, LOOPBACK); s.setTTL(256); return 'no-send'; }],
+  ["setTTL('64') is a TypeError", async (s) => { await listening(s, 0, LOOPBACK); s.setTTL('64'); return 'no-send'; }],
+  ['setTTL on an unbound socket is EBADF', (s) => { s.setTTL(64); return 'no-send'; }],
+  ['setTTL(1.5) is taken as 1, as libuv truncates it', async (s) => { await listening(s, 0, LOOPBACK); if (s.setTTL(1.5) !== 1.5) throw new Error('not returned'); return 'no-send'; }],
+  ['getSendQueueCount and getSendQueueSize of an idle socket are 0', async (s) => {
+    await listening(s, 0, LOOPBACK);
+    if (s.getSendQueueCount() !== 0 || s.getSendQueueSize() !== 0) throw new Error('not 0');
+    return 'no-send';
+  }],
   ['connected: send(msg) goes to the peer', async (s, port, cb) => {
     await new Promise((resolve) => s.connect(port, LOOPBACK, resolve));
     s.send('to the peer', cb);

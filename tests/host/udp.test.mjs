@@ -668,3 +668,41 @@ test('event ring overflow loses no error: 8 connected sockets, a 2-entry ring, e
     close();
   }
 });
+
+test('setTTL: the datagrams the socket sends carry that TTL on the wire; other sockets keep 64', async () => {
+  const clock = new VirtualClock();
+  const a = await Stack.create({ ipv4: '10.0.0.1/24', clock, seed: 5 });
+  const port = new FramePort({ clock });
+  const ttls = [];
+  port.onFrame = (f) => {
+    const v = new DataView(f.buffer, f.byteOffset, f.length);
+    // ARP: answer for 10.0.0.2 so the datagrams go out. IPv4/UDP: note the TTL.
+    if (v.getUint16(12) === 0x0806 && v.getUint16(20) === 1) {
+      const reply = new Uint8Array(42);
+      reply.set(f.subarray(6, 12), 0);
+      reply.set([2, 0, 0, 0, 0, 2], 6);
+      reply.set([8, 6, 0, 1, 8, 0, 6, 4, 0, 2], 12);
+      reply.set([2, 0, 0, 0, 0, 2], 22);
+      reply.set(f.subarray(38, 42), 28);
+      reply.set(f.subarray(6, 12), 32);
+      reply.set(f.subarray(28, 32), 38);
+      port.send(reply);
+    } else if (v.getUint16(12) === 0x0800 && f[23] === 17) {
+      ttls.push([f[22], v.getUint16(34)]);
+    }
+  };
+  const link = MemoryLink.connect(a, port);
+  try {
+    const short = await bound(a.dgram.createSocket('udp4'), 6001);
+    const plain = await bound(a.dgram.createSocket('udp4'), 6002);
+    assert.equal(short.setTTL(7), 7);
+    short.send('x', 9, '10.0.0.2');
+    plain.send('y', 9, '10.0.0.2');
+    await clock.advanceMsAsync(10);
+    assert.deepEqual(ttls.sort((x, y) => x[1] - y[1]), [[7, 6001], [64, 6002]]);
+  } finally {
+    a.close();
+    link.close();
+    port.close();
+  }
+});
