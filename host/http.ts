@@ -18,16 +18,8 @@ type RequestArgs =
   | [url: string | URL, options: http.RequestOptions, callback?: (res: http.IncomingMessage) => void]
   | [options: http.RequestOptions, callback?: (res: http.IncomingMessage) => void];
 
-/** The parts of net.Server's state that http.Server keeps on itself and a listener should honour. */
-interface NetServerFields {
-  allowHalfOpen?: boolean;
-  pauseOnConnect?: boolean;
-  noDelay?: boolean;
-  keepAlive?: boolean;
-  keepAliveInitialDelay?: number;
-  highWaterMark?: number;
-  maxConnections?: number;
-}
+/** net.Server keeps its options on itself (http.Server too); a listener should honour them. */
+type NetServerFields = ServerOpts & { maxConnections?: number };
 
 type Listen = (...args: unknown[]) => http.Server;
 
