@@ -195,9 +195,7 @@ export class Socket extends Duplex implements SocketOwner {
   remoteAddress: string | undefined;
   remotePort: number | undefined;
   remoteFamily: 'IPv4' | undefined;
-  localAddress: string | undefined;
-  localPort: number | undefined;
-  localFamily: 'IPv4' | undefined;
+  #local: AddressInfo | undefined;
   /** The server that accepted this socket, if any. */
   server: Server | undefined;
   /** The last setTimeout() value (undefined before the first call), as Node's socket.timeout. */
@@ -350,9 +348,7 @@ export class Socket extends Duplex implements SocketOwner {
   #learnEndpoints(): void {
     const e = this.#net.endpoints(this.#handle);
     if (!e) return;
-    this.localAddress = e.local.address;
-    this.localPort = e.local.port;
-    this.localFamily = 'IPv4';
+    this.#local = e.local;
     this.remoteAddress = e.remote.address;
     this.remotePort = e.remote.port;
     this.remoteFamily = 'IPv4';
@@ -554,9 +550,11 @@ export class Socket extends Duplex implements SocketOwner {
    */
   setTimeout(msecs: number, callback?: () => void): this {
     const ms = timerDurationMs(msecs, 'msecs');
-    if (callback !== undefined && typeof callback !== 'function') throw invalidArgType('callback', 'of type function', callback);
+    // Node arms the timer before it checks the callback (a bad callback throws, the timeout stays).
     this.timeout = msecs;
     this.#timeoutMs = ms;
+    this.#touch();
+    if (callback !== undefined && typeof callback !== 'function') throw invalidArgType('callback', 'of type function', callback);
     if (callback) {
       if (ms === 0) this.removeListener('timeout', callback);
       else this.once('timeout', callback);
@@ -578,9 +576,25 @@ export class Socket extends Duplex implements SocketOwner {
     this.#timer = undefined;
   }
 
+  /**
+   * The local endpoint while the socket has its connection; as in Node (which asks the closed
+   * handle), nothing once destroyed. The remote fields stay, as Node keeps the peer it learned.
+   */
   address(): AddressInfo | Record<string, never> {
-    if (this.localAddress === undefined || this.localPort === undefined) return {};
-    return { address: this.localAddress, family: 'IPv4', port: this.localPort };
+    if (this.#local === undefined || this.destroyed) return {};
+    return { ...this.#local };
+  }
+
+  get localAddress(): string | undefined {
+    return this.destroyed ? undefined : this.#local?.address;
+  }
+
+  get localPort(): number | undefined {
+    return this.destroyed ? undefined : this.#local?.port;
+  }
+
+  get localFamily(): 'IPv4' | undefined {
+    return this.destroyed ? undefined : this.#local?.family;
   }
 
   /** Ends the writable side, then destroys once it has finished (Node's destroySoon). */
