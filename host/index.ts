@@ -15,6 +15,9 @@ export { NetApi, Socket, Server } from './net.js';
 export type {
   AddressInfo as NetAddressInfo, SocketConstructorOpts, TcpSocketConnectOpts, ServerOpts, ListenOptions,
 } from './net.js';
+export { TcpConnection } from './webstream-connection.js';
+export { TcpListener } from './webstream-listener.js';
+export type { OpenTcpOptions, ListenTcpOptions } from './webstream-listener.js';
 export { parseIpv4, formatIpv4, isIpv4 } from './address.js';
 export { RealClock, VirtualClock, sameClock } from './clock.js';
 export type { Clock, TimerHandle, RealClockOptions } from './clock.js';

@@ -1,8 +1,9 @@
-// A wasmnet stack, the facade users hold: it composes the Node-style APIs (dgram, ping; net next)
-// over one Session (host/session.ts: every core call, trap handling, scheduling, the event drain
-// and the owner registry). The stack is a LinkEndpoint, so devices (MemoryLink, Switch, FramePort,
-// PcapWriter) connect to it directly. Stack.create checks every option before the core sees it
-// and refuses what cannot work with an error naming the option.
+// A wasmnet stack, the facade users hold: it composes the Node-style APIs (dgram, ping, net) and
+// TCP as web streams (openTcp, listenTcp) over one Session (host/session.ts: every core call,
+// trap handling, scheduling, the event drain and the owner registry). The stack is a LinkEndpoint,
+// so devices (MemoryLink, Switch, FramePort, PcapWriter) connect to it directly. Stack.create
+// checks every option before the core sees it and refuses what cannot work with an error naming
+// the option.
 
 import { loadCore, layout, errnoName } from '../bindings/index.js';
 import type { CoreExports, CoreSource } from '../bindings/index.js';
@@ -14,6 +15,9 @@ import type { KeepAlive } from './keepalive.js';
 import { Session } from './session.js';
 import { DgramApi } from './dgram.js';
 import { NetApi } from './net.js';
+import { WebStreamsApi } from './webstream-listener.js';
+import type { OpenTcpOptions, ListenTcpOptions, TcpListener } from './webstream-listener.js';
+import type { TcpConnection } from './webstream-connection.js';
 import { Pinger } from './ping.js';
 import type { PingOptions, PingResult } from './ping.js';
 import { systemError, invalidArgType, invalidArgValue, outOfRange } from './errors.js';
@@ -395,6 +399,7 @@ export class Stack implements LinkEndpoint {
   readonly net: NetApi;
   /** @internal */ readonly session: Session;
   readonly #pinger: Pinger;
+  readonly #streams: WebStreamsApi;
 
   private constructor(session: Session, mac: string, addresses: string[]) {
     this.session = session;
@@ -404,6 +409,7 @@ export class Stack implements LinkEndpoint {
     this.dgram = new DgramApi(session);
     this.net = new NetApi(session);
     this.#pinger = new Pinger(session);
+    this.#streams = new WebStreamsApi(session);
   }
 
   static async create(options: StackOptions = {}): Promise<Stack> {
@@ -462,6 +468,19 @@ export class Stack implements LinkEndpoint {
   /** Sends an ICMP echo request and resolves with the reply's round trip (rejects ETIMEDOUT). */
   ping(host: string, options: PingOptions = {}): Promise<PingResult> {
     return this.#pinger.ping(host, options);
+  }
+
+  /**
+   * TCP as web streams: resolves once connected to `{ readable, writable, remoteAddress, ... }`
+   * (a byte ReadableStream with BYOB reads, a WritableStream); rejects with ECONNREFUSED...
+   */
+  openTcp(options: OpenTcpOptions): Promise<TcpConnection> {
+    return this.#streams.openTcp(options);
+  }
+
+  /** A TCP listener as an async iterable of web-stream connections (close() stops it). */
+  listenTcp(options?: ListenTcpOptions): TcpListener {
+    return this.#streams.listenTcp(options);
   }
 
   /** Every counter of the core, plus the NIC's. */

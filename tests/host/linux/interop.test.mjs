@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import { withLinuxPeer } from './linux-peer.mjs';
-import { frames as readFrames, flagged, assertCleanFrames } from '../support/tshark.mjs';
+import { readCleanCapture } from '../support/tshark.mjs';
 
 const MTU = 1500;
 const IP_ICMP_HEADERS = 28;
@@ -172,13 +172,7 @@ test('a capture of ARP, pings both ways and UDP with Linux reads in tshark with 
     refused.close();
     // Linux answered the last frame; give its reply a moment to be recorded, then close the file.
     await new Promise((r) => setTimeout(r, 20));
-    const records = capture.records;
-    await capture.close();
-
-    const frames = await readFrames(capture.path);
-    assert.equal(frames.length, records, 'tshark reads every record');
-    assertCleanFrames(assert, frames);
-    assert.deepEqual(await flagged(capture.path), [], 'frames matching the malformed / expert error / bad checksum filter');
+    const frames = await readCleanCapture(assert, capture);
     const count = (predicate) => frames.filter(predicate).length;
     const icmp = (type, code) => (f) => f.protocols.includes('icmp') && f.icmpType[0] === type && (code === undefined || f.icmpCode[0] === code);
     assert.ok(count((f) => f.protocols.at(-1) === 'arp') >= 2, 'ARP both ways');

@@ -65,12 +65,12 @@ async function must(command, args) {
   return stdout;
 }
 
-/** Why the Linux peer cannot run here ([] when it can). */
-export async function missingPrerequisites() {
+/** Why the Linux peer cannot run here ([] when it can); `commands` are more a scenario needs. */
+export async function missingPrerequisites(commands = []) {
   const missing = [];
   if (process.platform !== 'linux') return [`a Linux host (this is ${process.platform})`];
   if (process.getuid?.() !== 0) missing.push('root (network namespaces and TAP devices)');
-  for (const command of REQUIRED_COMMANDS) {
+  for (const command of [...REQUIRED_COMMANDS, ...commands]) {
     const { code } = await execute('sh', ['-c', `command -v ${command}`]);
     if (code !== 0) missing.push(`the ${command} command`);
   }
@@ -146,7 +146,8 @@ async function stop(child) {
  * Sets up a Linux peer, runs `scenario` with it, and removes everything afterwards. `t` is the
  * node:test context (used to skip when prerequisites are missing, outside CI).
  * options: `capture: true` records every frame the stack sends and receives to a pcap file
- * (`capture.path`, closed by `capture.close()` or at the end); `stack`: more Stack.create options.
+ * (`capture.path`, closed by `capture.close()` or at the end); `stack`: more Stack.create options;
+ * `commands`: more commands the scenario runs in the namespace (curl, nc...), prerequisites too.
  *
  * The scenario gets:
  *   stack, device, link        the wasmnet side (a RealClock stack on the peer's /24)
@@ -157,10 +158,11 @@ async function stop(child) {
  *                              opts.input is written to its stdin; opts.timeoutMs (default 10 s)
  *   spawn(command, args)       starts a long-running command inside the namespace (killed at the end)
  *   waitForUdpPort(port)       resolves once something in the namespace is bound to that UDP port
+ *   waitForTcpPort(port)       resolves once something in the namespace listens on that TCP port
  *   capture                    { path, close() } with `capture: true`, else undefined
  */
 export async function withLinuxPeer(t, scenario, options = {}) {
-  const missing = await missingPrerequisites();
+  const missing = await missingPrerequisites(options.commands);
   if (missing.length > 0) {
     const reason = `the Linux peer needs ${missing.join(', ')} (.ci/run installs them)`;
     if (process.env.CI === 'true') assert.fail(`${reason}; CI=true requires them`);
@@ -231,19 +233,22 @@ export async function withLinuxPeer(t, scenario, options = {}) {
       children.push(child);
       return child;
     };
-    const waitForUdpPort = async (port, timeoutMs = COMMAND_TIMEOUT_MS) => {
+    // Polls `ss` in the namespace until something listens on (TCP) or is bound to (UDP) the port.
+    const waitForPort = async (protocolFlags, protocolName, port, timeoutMs = COMMAND_TIMEOUT_MS) => {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
-        const { stdout } = await run('ss', ['-Hlun', `sport = :${port}`]);
+        const { stdout } = await run('ss', [protocolFlags, `sport = :${port}`]);
         if (stdout.trim() !== '') return;
         await sleep(POLL_MS);
       }
-      throw new Error(`nothing bound UDP port ${port} in ${netns} within ${timeoutMs} ms`);
+      throw new Error(`nothing ${protocolName} port ${port} in ${netns} within ${timeoutMs} ms`);
     };
+    const waitForUdpPort = (port, timeoutMs) => waitForPort('-Hlun', 'bound UDP', port, timeoutMs);
+    const waitForTcpPort = (port, timeoutMs) => waitForPort('-Hltn', 'listens on TCP', port, timeoutMs);
 
     const result = await scenario({
       stack, device, link, stackAddress, linuxAddress, prefixLength: PREFIX_LENGTH, netns, tapName, bridge,
-      run, spawn, waitForUdpPort, capture,
+      run, spawn, waitForUdpPort, waitForTcpPort, capture,
     });
     assert.equal(stack.failed, null, 'the stack never trapped');
     return result;

@@ -21,28 +21,48 @@ export const tsharkInstalled = () => new Promise((resolve) => execFile('tshark',
  * Checksum validation on. ICMP has no preference: Wireshark always verifies ICMP checksums (the
  * icmp.checksum.status assertions of the tests prove it did).
  */
-export const CHECKSUMS_ON = ['-o', 'ip.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE'];
+export const CHECKSUMS_ON = ['-o', 'ip.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE'];
 /** Wireshark's checksum status values (`tshark -G values`): 0 Bad, 1 Good, 2 Unverified. */
 export const GOOD = '1';
 /** PI_ERROR in Wireshark's expert severities (note 0x400000, warn 0x600000). */
 export const EXPERT_ERROR = 0x00800000;
 
+/** The transport tables whose heuristic dissectors guess at payloads (`tshark -G heuristic-decodes`). */
+const GUESSING_TABLES = new Set(['tcp', 'udp']);
+let disabledGuessers;
+
+/**
+ * Arguments that turn off every protocol with a heuristic dissector over TCP or UDP (HTTP and
+ * Thrift among them). The tests carry random payloads, and a protocol that takes one for its own
+ * (Thrift, say) reports the rest of the bytes as a malformed message: a finding about the guess,
+ * not about our frames. The payload is then plain data, checked only as TCP or UDP.
+ */
+export function guessersOff() {
+  disabledGuessers ??= tshark(['-G', 'heuristic-decodes']).then((out) => [...new Set(out.split('\n')
+    .map((line) => line.split('\t'))
+    .filter(([table, name]) => GUESSING_TABLES.has(table) && name)
+    .map(([, name]) => name))]
+    .flatMap((name) => ['--disable-protocol', name]));
+  return disabledGuessers;
+}
+
 /** Frame numbers matching the malformed / expert error / bad checksum display filter. */
 export async function flagged(path) {
   const filter = `_ws.malformed || _ws.expert.severity >= 0x${EXPERT_ERROR.toString(16).padStart(8, '0')} || ` +
-    'ip.checksum.status == "Bad" || udp.checksum.status == "Bad" || icmp.checksum.status == "Bad"';
-  const out = await tshark(['-r', path, ...CHECKSUMS_ON, '-Y', filter, '-T', 'fields', '-e', 'frame.number']);
+    'ip.checksum.status == "Bad" || udp.checksum.status == "Bad" || icmp.checksum.status == "Bad" || tcp.checksum.status == "Bad"';
+  const out = await tshark(['-r', path, ...CHECKSUMS_ON, ...await guessersOff(), '-Y', filter, '-T', 'fields', '-e', 'frame.number']);
   return out.trim() === '' ? [] : out.trim().split('\n').map(Number);
 }
 
 /**
  * One record per frame: protocols, checksum statuses (several when an ICMP error quotes a
- * packet), expert severities, ICMP type and code, UDP length, the malformed marker.
+ * packet), expert severities, ICMP type and code, UDP length, the malformed marker, TCP flags
+ * (a number), payload length and window (scaled), IP source addresses.
  */
 export async function frames(path) {
   const fields = ['frame.number', 'frame.protocols', 'ip.checksum.status', 'udp.checksum.status', 'icmp.checksum.status',
-    '_ws.expert.severity', 'icmp.type', 'icmp.code', 'udp.length', '_ws.malformed'];
-  const out = await tshark(['-r', path, ...CHECKSUMS_ON, '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', 'aggregator=,',
+    '_ws.expert.severity', 'icmp.type', 'icmp.code', 'udp.length', '_ws.malformed', 'tcp.checksum.status', 'tcp.flags', 'tcp.len', 'ip.src', 'tcp.window_size'];
+  const out = await tshark(['-r', path, ...CHECKSUMS_ON, ...await guessersOff(), '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', 'aggregator=,',
     ...fields.flatMap((f) => ['-e', f])]);
   return out.trim().split('\n').filter((line) => line !== '').map((line) => {
     const v = line.split('\t');
@@ -51,6 +71,8 @@ export async function frames(path) {
       number: Number(v[0]), protocols: v[1].split(':'), ip: list(v[2]), udp: list(v[3]), icmp: list(v[4]),
       severities: list(v[5]).map(Number), icmpType: list(v[6]).map(Number), icmpCode: list(v[7]).map(Number),
       udpLength: list(v[8]).map(Number), malformed: v[9] ?? '',
+      tcp: list(v[10]), tcpFlags: list(v[11]).map(Number), tcpLength: list(v[12]).map(Number),
+      ipSource: list(v[13]), tcpWindow: list(v[14]).map(Number),
     };
   });
 }
@@ -65,5 +87,21 @@ export function assertCleanFrames(assert, list) {
     if (f.protocols.includes('ip')) assert.ok(f.ip.length > 0 && f.ip.every((s) => s === GOOD), `${describe(f)} IP checksum ${f.ip}`);
     if (f.protocols.includes('icmp')) assert.deepEqual(f.icmp, [GOOD], `${describe(f)} ICMP checksum`);
     if (f.protocols.includes('udp') && !f.protocols.includes('icmp')) assert.deepEqual(f.udp, [GOOD], `${describe(f)} UDP checksum`);
+    if (f.protocols.includes('tcp') && !f.protocols.includes('icmp')) assert.deepEqual(f.tcp, [GOOD], `${describe(f)} TCP checksum`);
   }
+}
+
+/**
+ * Closes a harness capture (`{ path, records, close() }`), reads it with tshark, asserts that tshark
+ * reads every record and that none is malformed, has an expert error or a bad checksum, and
+ * resolves with the frames.
+ */
+export async function readCleanCapture(assert, capture) {
+  const records = capture.records;
+  await capture.close();
+  const list = await frames(capture.path);
+  assert.equal(list.length, records, 'tshark reads every record');
+  assertCleanFrames(assert, list);
+  assert.deepEqual(await flagged(capture.path), [], 'frames matching the malformed / expert error / bad checksum filter');
+  return list;
 }
