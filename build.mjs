@@ -14,6 +14,9 @@ const common = {
 
 await Promise.all([
   build({ ...common, platform: 'node', outfile: 'build/node/wasmnet.js' }),
+  // wasmnet/http: Node's http over a stack (Node only). It uses a stack only through its public
+  // stack.net, so it carries no copy of the stack.
+  build({ ...common, entryPoints: ['host/http.ts'], platform: 'node', outfile: 'build/node/http.js' }),
   // net's Socket is a stream.Duplex: in browsers, the userland copy of Node's streams.
   build({
     ...common, platform: 'browser', outfile: 'build/browser/wasmnet.js', external: ['node:*'],

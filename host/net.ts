@@ -15,8 +15,12 @@ import { Errno, layout, TcpOption } from '../bindings/index.js';
 import { formatIpv4 } from './address.js';
 import type { Session, SocketOwner } from './session.js';
 import type { TimerHandle } from './clock.js';
-import { LOCALHOST, checkPort, checkAddressType, resolveAddress } from './endpoints.js';
-import { systemError, invalidArgType, plainError } from './errors.js';
+import { checkPort, checkAddressType, resolveAddress } from './endpoints.js';
+import { systemError, invalidArgType, plainError, outOfRange, typeError } from './errors.js';
+import { isIpv4 } from './address.js';
+import { isIpv6, ipVersion } from './ip-syntax.js';
+import { planLookup, pickAddress } from './net-lookup.js';
+import type { LookupFunction } from './net-lookup.js';
 
 const ANY = '0.0.0.0';
 /** process.nextTick where there is one (the stream's own 'error' is queued there), else a microtask. */
@@ -30,6 +34,43 @@ const DEFAULT_KEEP_ALIVE_MS = 7_200_000;
  * rather than wrap into a short delay or a negative backlog (field report 002).
  */
 const MAX_CORE_INT = 0x7fff_ffff;
+/** node:net's defaults for Happy Eyeballs (RFC 8305), kept only to answer their getters. */
+const DEFAULT_AUTO_SELECT_FAMILY_ATTEMPT_TIMEOUT_MS = 250;
+const MIN_AUTO_SELECT_FAMILY_ATTEMPT_TIMEOUT_MS = 10;
+/** Node's timers hold at most a signed 32-bit ms count; longer ones are cut to it with a warning. */
+const TIMEOUT_MAX_MS = 0x7fff_ffff;
+/** Linux answers a connect to port 0 with ECONNREFUSED (nothing can listen there); so do we. */
+const UNLISTENABLE_PORT = 0;
+
+/** node:timers' getTimerDuration: a non-negative finite number, cut to TIMEOUT_MAX_MS with a warning. */
+function timerDurationMs(msecs: unknown, name: string): number {
+  if (typeof msecs !== 'number') throw invalidArgType(name, 'of type number', msecs);
+  if (msecs < 0 || !Number.isFinite(msecs)) throw outOfRange(name, 'a non-negative finite number', msecs);
+  if (msecs > TIMEOUT_MAX_MS) {
+    if (typeof process !== 'undefined' && typeof process.emitWarning === 'function') {
+      process.emitWarning(`${msecs} does not fit into a 32-bit signed integer.\nTimer duration was truncated to ${TIMEOUT_MAX_MS}.`, 'TimeoutOverflowWarning');
+    }
+    return TIMEOUT_MAX_MS;
+  }
+  return msecs;
+}
+
+/** The stream buffer sizes a caller gave (Node hands these to stream.Duplex as they are). */
+function streamBufferOptions(options: SocketConstructorOpts): Pick<SocketConstructorOpts, 'highWaterMark' | 'readableHighWaterMark' | 'writableHighWaterMark'> {
+  const out: Pick<SocketConstructorOpts, 'highWaterMark' | 'readableHighWaterMark' | 'writableHighWaterMark'> = {};
+  if (options.highWaterMark !== undefined) out.highWaterMark = options.highWaterMark;
+  if (options.readableHighWaterMark !== undefined) out.readableHighWaterMark = options.readableHighWaterMark;
+  if (options.writableHighWaterMark !== undefined) out.writableHighWaterMark = options.writableHighWaterMark;
+  return out;
+}
+
+/** Node's AbortError for a socket or server whose `signal` aborted. */
+function abortError(signal: AbortSignal): Error {
+  const error = new Error('The operation was aborted', { cause: signal.reason }) as Error & { code: string };
+  error.name = 'AbortError';
+  error.code = 'ABORT_ERR';
+  return error;
+}
 
 /** A keep-alive delay in ms as the core takes it: not positive (or NaN) is the default, huge saturates. */
 function keepAliveDelayMs(initialDelay: number | undefined): number {
@@ -52,6 +93,15 @@ export interface AddressInfo {
 export interface SocketConstructorOpts {
   /** Default false, as Node: the socket ends its side when the peer's FIN arrives. */
   allowHalfOpen?: boolean;
+  noDelay?: boolean;
+  keepAlive?: boolean;
+  keepAliveInitialDelay?: number;
+  /** Aborting it destroys the socket with an AbortError (as Node). */
+  signal?: AbortSignal;
+  /** The stream's buffers (Node passes these to stream.Duplex too). */
+  highWaterMark?: number;
+  readableHighWaterMark?: number;
+  writableHighWaterMark?: number;
 }
 
 export interface TcpSocketConnectOpts {
@@ -63,19 +113,41 @@ export interface TcpSocketConnectOpts {
   keepAlive?: boolean;
   keepAliveInitialDelay?: number;
   timeout?: number;
+  /** dns.lookup's signature; resolves host names (without it only 'localhost' resolves). */
+  lookup?: LookupFunction;
+  /** Accepted as Node accepts them; the stack is IPv4-only, so they change nothing. */
+  family?: number;
+  hints?: number;
+  autoSelectFamily?: boolean;
+  autoSelectFamilyAttemptTimeout?: number;
 }
 
 export interface ServerOpts {
   allowHalfOpen?: boolean;
+  /** Accepted sockets start paused (no reading until resume()), as Node's. */
+  pauseOnConnect?: boolean;
   noDelay?: boolean;
   keepAlive?: boolean;
   keepAliveInitialDelay?: number;
+  highWaterMark?: number;
 }
 
 export interface ListenOptions {
   port?: number | string;
   host?: string;
   backlog?: number;
+  /** Aborting it closes the server (as Node). */
+  signal?: AbortSignal;
+  /** Accepted as Node accepts them; they change nothing here (no IPv6, no IPC, no cluster). */
+  exclusive?: boolean;
+  ipv6Only?: boolean;
+  readableAll?: boolean;
+  writableAll?: boolean;
+}
+
+/** @internal What a Server passes to the sockets it accepts. */
+interface AcceptOpts extends SocketConstructorOpts {
+  pauseOnCreate?: boolean;
 }
 
 type Callback = (error?: Error | null) => void;
@@ -123,10 +195,11 @@ export class Socket extends Duplex implements SocketOwner {
   remoteAddress: string | undefined;
   remotePort: number | undefined;
   remoteFamily: 'IPv4' | undefined;
-  localAddress: string | undefined;
-  localPort: number | undefined;
+  #local: AddressInfo | undefined;
   /** The server that accepted this socket, if any. */
   server: Server | undefined;
+  /** The last setTimeout() value (undefined before the first call), as Node's socket.timeout. */
+  timeout: number | undefined;
   readonly #net: NetContext;
   #handle = 0;
   #committed = 0;
@@ -140,6 +213,7 @@ export class Socket extends Duplex implements SocketOwner {
   #refed = true;
   #holdsRef = false;
   #connectTarget: { address: string; port: number } | undefined;
+  #signalCleanup: (() => void) | undefined;
   readonly #onIdle = (): void => {
     this.#timer = undefined;
     if (this.destroyed || this.#timeoutMs === 0) return;
@@ -147,23 +221,42 @@ export class Socket extends Duplex implements SocketOwner {
   };
 
   /** @internal Use stack.net.Socket / connect / createServer. */
-  constructor(net: NetContext, options: SocketConstructorOpts = {}, acceptedHandle = 0) {
+  constructor(net: NetContext, options: AcceptOpts = {}, acceptedHandle = 0) {
     // 'close' carries hadError, as Node's net.Socket emits it itself (see _destroy).
-    super({ allowHalfOpen: options.allowHalfOpen === true, emitClose: false, autoDestroy: true, decodeStrings: true });
+    super({
+      allowHalfOpen: options.allowHalfOpen === true, emitClose: false, autoDestroy: true, decodeStrings: true,
+      ...streamBufferOptions(options),
+    });
     this.#net = net;
+    if (options.noDelay) this.#noDelay = true;
+    if (options.keepAlive) this.#keepAliveMs = keepAliveDelayMs(options.keepAliveInitialDelay);
+    if (options.signal !== undefined) this.#watchSignal(options.signal);
     if (acceptedHandle !== 0) {
       this.#handle = acceptedHandle;
       this.#learnEndpoints();
+      this.#applyOptions();
       this.#hold();
       this.#net.session.register(acceptedHandle, this);
       // As Node's net does for a socket with a handle: start reading at once, so the peer's FIN
-      // is seen (and 'end', then 'close', follow) even if nobody ever reads.
-      this.read(0);
+      // is seen (and 'end', then 'close', follow) even if nobody ever reads; a server's
+      // pauseOnConnect leaves it paused instead.
+      if (options.pauseOnCreate) this.pause();
+      else this.read(0);
     }
   }
 
   get #session(): Session {
     return this.#net.session;
+  }
+
+  #watchSignal(signal: AbortSignal): void {
+    if (signal.aborted) {
+      nextTick(() => this.destroy(abortError(signal)));
+      return;
+    }
+    const onAbort = (): void => { this.destroy(abortError(signal)); };
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.#signalCleanup = () => signal.removeEventListener('abort', onAbort);
   }
 
   // ---- connect ----
@@ -173,42 +266,66 @@ export class Socket extends Duplex implements SocketOwner {
   connect(port: number | string, connectListener?: () => void): this;
   connect(...args: unknown[]): this {
     const [options, listener] = normalizeConnectArgs(args);
-    if (listener) this.once('connect', listener);
     if (this.#handle !== 0 || this.connecting) throw systemError(-Errno.EISCONN, 'connect');
-    const port = checkPort(options.port, false);
+    // Node's lookupAndConnect checks these before anything starts.
+    if (options.port === undefined || options.port === null) {
+      throw typeError('ERR_MISSING_ARGS', 'The "options" or "port" or "path" argument must be specified');
+    }
+    const port = checkPort(options.port, true);
     checkAddressType(options.host, 'options.host');
+    if (options.localAddress !== undefined && ipVersion(options.localAddress) === 0) {
+      throw typeError('ERR_INVALID_IP_ADDRESS', `Invalid IP address: ${String(options.localAddress)}`);
+    }
+    const localPort = options.localPort === undefined ? 0 : checkPort(options.localPort, true, 'options.localPort');
     const host = options.host || 'localhost';
-    const address = host === 'localhost' ? LOCALHOST : host;
-    this.#connectTarget = { address, port };
+    const plan = planLookup(host, options.lookup);
+    if (listener) this.once('connect', listener);
     this.connecting = true;
     if (options.noDelay) this.#noDelay = true;
     if (options.keepAlive) this.#keepAliveMs = keepAliveDelayMs(options.keepAliveInitialDelay);
     if (options.timeout !== undefined) this.setTimeout(options.timeout);
+    if ('address' in plan) {
+      this.#connectTo(plan.address, port, options.localAddress, localPort);
+      return this;
+    }
+    this.#connectTarget = { address: host, port };
+    plan.lookup(host, { family: 4, hints: options.hints ?? 0, all: false }, (error, answer, family) => {
+      this.emit('lookup', error, error ? undefined : answer, error ? undefined : family, host);
+      if (!this.connecting || this.destroyed) return;
+      if (error) {
+        this.destroy(error);
+        return;
+      }
+      const address = pickAddress(answer, host, port);
+      if (address instanceof Error) this.destroy(address);
+      else this.#connectTo(address, port, options.localAddress, localPort);
+    });
+    return this;
+  }
+
+  /** The connect itself, to an IP literal (straight away, or once a lookup answered). */
+  #connectTo(address: string, port: number, localAddress: string | undefined, localPort: number): void {
+    this.#connectTarget = { address, port };
     const session = this.#session;
     if (session.failed || session.closed) {
       this.#failSoon(session.goneError('connect'));
-      return this;
+      return;
     }
-    const remote = resolveAddress(address, 'connect');
-    if (remote instanceof Error) {
-      this.#failSoon(remote);
-      return this;
+    if (!isIpv4(address) || (localAddress !== undefined && !isIpv4(localAddress))) {
+      this.#failSoon(systemError(-Errno.EAFNOSUPPORT, 'connect', { address, port, detail: '(IPv6 is not supported)' }));
+      return;
     }
-    let local = 0;
-    if (options.localAddress !== undefined) {
-      const l = resolveAddress(options.localAddress, 'connect');
-      if (l instanceof Error) {
-        this.#failSoon(l);
-        return this;
-      }
-      local = l;
+    if (port === UNLISTENABLE_PORT) {
+      this.#failSoon(systemError(-Errno.ECONNREFUSED, 'connect', { address, port }));
+      return;
     }
-    const localPort = options.localPort === undefined ? 0 : checkPort(options.localPort, true, 'options.localPort');
+    const remote = resolveAddress(address, 'connect') as number;
+    const local = localAddress === undefined ? 0 : resolveAddress(localAddress, 'connect') as number;
     session.pollQuietly();
     const handle = session.tcpConnect(remote, port, local, localPort);
     if (handle < 0) {
       this.#failSoon(session.failed ?? systemError(handle, 'connect', { address, port }));
-      return this;
+      return;
     }
     this.#handle = handle;
     this.#learnEndpoints();
@@ -216,7 +333,6 @@ export class Socket extends Duplex implements SocketOwner {
     this.#hold();
     session.register(handle, this);
     session.afterSend();
-    return this;
   }
 
   #failSoon(error: Error): void {
@@ -232,8 +348,7 @@ export class Socket extends Duplex implements SocketOwner {
   #learnEndpoints(): void {
     const e = this.#net.endpoints(this.#handle);
     if (!e) return;
-    this.localAddress = e.local.address;
-    this.localPort = e.local.port;
+    this.#local = e.local;
     this.remoteAddress = e.remote.address;
     this.remotePort = e.remote.port;
     this.remoteFamily = 'IPv4';
@@ -378,6 +493,8 @@ export class Socket extends Duplex implements SocketOwner {
 
   override _destroy(error: Error | null, callback: Callback): void {
     this.#clearTimer();
+    this.#signalCleanup?.();
+    this.#signalCleanup = undefined;
     this.#release();
     const handle = this.#handle;
     this.#handle = 0;
@@ -426,20 +543,24 @@ export class Socket extends Duplex implements SocketOwner {
     this.#session.afterSend();
   }
 
-  /** Emits 'timeout' after `ms` of inactivity (0 turns it off); the socket stays open, as in Node. */
-  setTimeout(ms: number, callback?: () => void): this {
-    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw invalidArgType('msecs', 'of type number', ms);
+  /**
+   * Emits 'timeout' after `msecs` of inactivity (0 turns it off); the socket stays open, as in
+   * Node. Node's checks: a number, finite and not negative (setTimeout(Infinity) is a RangeError),
+   * more than 2^31-1 ms cut to that with a TimeoutOverflowWarning.
+   */
+  setTimeout(msecs: number, callback?: () => void): this {
+    const ms = timerDurationMs(msecs, 'msecs');
+    // Node arms the timer before it checks the callback (a bad callback throws, the timeout stays).
+    this.timeout = msecs;
     this.#timeoutMs = ms;
+    this.#touch();
+    if (callback !== undefined && typeof callback !== 'function') throw invalidArgType('callback', 'of type function', callback);
     if (callback) {
       if (ms === 0) this.removeListener('timeout', callback);
       else this.once('timeout', callback);
     }
     this.#touch();
     return this;
-  }
-
-  get timeout(): number | undefined {
-    return this.#timeoutMs === 0 ? undefined : this.#timeoutMs;
   }
 
   #touch(): void {
@@ -455,9 +576,38 @@ export class Socket extends Duplex implements SocketOwner {
     this.#timer = undefined;
   }
 
+  /**
+   * The local endpoint while the socket has its connection; as in Node (which asks the closed
+   * handle), nothing once destroyed. The remote fields stay, as Node keeps the peer it learned.
+   */
   address(): AddressInfo | Record<string, never> {
-    if (this.localAddress === undefined || this.localPort === undefined) return {};
-    return { address: this.localAddress, family: 'IPv4', port: this.localPort };
+    if (this.#local === undefined || this.destroyed) return {};
+    return { ...this.#local };
+  }
+
+  get localAddress(): string | undefined {
+    return this.destroyed ? undefined : this.#local?.address;
+  }
+
+  get localPort(): number | undefined {
+    return this.destroyed ? undefined : this.#local?.port;
+  }
+
+  get localFamily(): 'IPv4' | undefined {
+    return this.destroyed ? undefined : this.#local?.family;
+  }
+
+  /** Ends the writable side, then destroys once it has finished (Node's destroySoon). */
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', () => this.destroy());
+  }
+
+  /** Deprecated in Node (writableLength): bytes the stream holds that are not in the send ring yet. */
+  get bufferSize(): number {
+    const pending = this.#pending ? this.#pending.chunk.length - this.#pending.offset : 0;
+    return pending + this.writableLength;
   }
 
   get bytesWritten(): number {
@@ -512,8 +662,6 @@ export class Server extends EventEmitter implements SocketOwner {
   #handle = 0;
   #address: AddressInfo | null = null;
   readonly #connections = new Set<Socket>();
-  #closeCallbacks: Callback[] = [];
-  #closing = false;
   #refed = true;
   #holdsRef = false;
 
@@ -537,14 +685,19 @@ export class Server extends EventEmitter implements SocketOwner {
   listen(...args: unknown[]): this {
     const [options, listener] = normalizeListenArgs(args);
     if (this.#handle !== 0) throw plainError('ERR_SERVER_ALREADY_LISTEN', 'Listen method has been called more than once without closing.');
-    const port = options.port === undefined ? 0 : checkPort(options.port, true, 'options.port');
+    const port = options.port === undefined || options.port === null ? 0 : checkPort(options.port, true, 'options.port');
     checkAddressType(options.host, 'options.host');
     const host = options.host || ANY;
     if (listener) this.once('listening', listener);
     const session = this.#net.session;
-    const emitError = (error: Error): void => { queueMicrotask(() => this.emit('error', error)); };
+    const emitError = (error: Error): void => { nextTick(() => this.emit('error', error)); };
+    if (options.signal?.aborted) return this;
     if (session.failed || session.closed) {
       emitError(session.goneError('listen'));
+      return this;
+    }
+    if (isIpv6(host)) {
+      emitError(systemError(-Errno.EAFNOSUPPORT, 'listen', { address: host, port, detail: '(IPv6 is not supported)' }));
       return this;
     }
     const address = resolveAddress(host, 'listen');
@@ -563,7 +716,13 @@ export class Server extends EventEmitter implements SocketOwner {
     this.#address = e ? e.local : { address: host, family: 'IPv4', port };
     this.#hold();
     session.register(handle, this);
-    queueMicrotask(() => this.emit('listening'));
+    if (options.signal) {
+      const signal = options.signal;
+      const onAbort = (): void => { this.close(); };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.once('close', () => signal.removeEventListener('abort', onAbort));
+    }
+    nextTick(() => { if (this.#handle === handle) this.emit('listening'); });
     return this;
   }
 
@@ -574,9 +733,10 @@ export class Server extends EventEmitter implements SocketOwner {
     for (;;) {
       const h = session.tcpAccept(this.#handle);
       if (h < 0) break;
-      if (this.maxConnections !== undefined && this.#connections.size >= this.maxConnections) {
+      if (this.maxConnections !== undefined && this.maxConnections !== null && this.#connections.size >= this.maxConnections) {
+        // As Node: the new connection's handle is closed (a FIN, not a RST) and 'drop' says who it was.
         const e = this.#net.endpoints(h);
-        session.tcpAbort(h);
+        session.tcpClose(h);
         session.afterSend();
         this.emit('drop', e ? {
           localAddress: e.local.address, localPort: e.local.port, localFamily: 'IPv4',
@@ -584,14 +744,17 @@ export class Server extends EventEmitter implements SocketOwner {
         } : undefined);
         continue;
       }
-      const socket = new Socket(this.#net, { allowHalfOpen: this.#options.allowHalfOpen === true }, h);
+      const o = this.#options;
+      const socket = new Socket(this.#net, {
+        allowHalfOpen: o.allowHalfOpen === true, pauseOnCreate: o.pauseOnConnect === true,
+        noDelay: o.noDelay === true, keepAlive: o.keepAlive === true, keepAliveInitialDelay: o.keepAliveInitialDelay ?? 0,
+        ...streamBufferOptions(o),
+      }, h);
       socket.server = this;
-      if (this.#options.noDelay) socket.setNoDelay(true);
-      if (this.#options.keepAlive) socket.setKeepAlive(true, this.#options.keepAliveInitialDelay ?? 0);
       this.#connections.add(socket);
       socket.once('close', () => {
         this.#connections.delete(socket);
-        this.#maybeClosed();
+        this.#emitCloseIfDrained();
       });
       this.emit('connection', socket);
     }
@@ -602,10 +765,9 @@ export class Server extends EventEmitter implements SocketOwner {
     this.#handle = 0;
     this.#release();
     const failed = this.#net.session.failed !== null;
-    queueMicrotask(() => {
+    nextTick(() => {
       if (failed && this.listenerCount('error') > 0) this.emit('error', error);
-      this.#closing = true;
-      this.#maybeClosed();
+      this.#emitCloseIfDrained();
     });
   }
 
@@ -613,31 +775,31 @@ export class Server extends EventEmitter implements SocketOwner {
     return this.#handle === 0 ? null : this.#address;
   }
 
-  /** Stops accepting; 'close' (and the callback) once every connection it accepted has closed. */
+  /**
+   * Stops accepting; 'close' (and the callback) once every connection it accepted has closed. As
+   * Node's: on a server that is not listening the callback gets ERR_SERVER_NOT_RUNNING, and 'close'
+   * is still emitted.
+   */
   close(callback?: Callback): this {
-    if (this.#handle === 0) {
-      if (callback) queueMicrotask(() => callback(plainError('ERR_SERVER_NOT_RUNNING', 'Server is not running.')));
-      return this;
+    if (typeof callback === 'function') {
+      if (this.#handle === 0) this.once('close', () => callback(plainError('ERR_SERVER_NOT_RUNNING', 'Server is not running.')));
+      else this.once('close', callback);
     }
-    if (callback) this.#closeCallbacks.push(callback);
-    const session = this.#net.session;
-    session.unregister(this.#handle);
-    session.tcpClose(this.#handle);
-    session.afterSend();
-    this.#handle = 0;
-    this.#closing = true;
-    this.#release();
-    queueMicrotask(() => this.#maybeClosed());
+    if (this.#handle !== 0) {
+      const session = this.#net.session;
+      session.unregister(this.#handle);
+      session.tcpClose(this.#handle);
+      session.afterSend();
+      this.#handle = 0;
+      this.#release();
+    }
+    this.#emitCloseIfDrained();
     return this;
   }
 
-  #maybeClosed(): void {
-    if (!this.#closing || this.#connections.size > 0) return;
-    this.#closing = false;
-    const callbacks = this.#closeCallbacks;
-    this.#closeCallbacks = [];
-    this.emit('close');
-    for (const cb of callbacks) cb();
+  #emitCloseIfDrained(): void {
+    if (this.#handle !== 0 || this.#connections.size > 0) return;
+    nextTick(() => this.emit('close'));
   }
 
   getConnections(callback: (error: Error | null, count: number) => void): this {
@@ -673,12 +835,20 @@ export class Server extends EventEmitter implements SocketOwner {
   }
 }
 
-/** `stack.net`: createServer, connect, createConnection, and the Socket and Server classes. */
+/**
+ * `stack.net`: what node:net exports, for this stack, so it can stand in for node:net where a
+ * library takes a `net`-like module or a `createConnection` function. Every function is bound:
+ * `const { connect } = stack.net` works as `net.connect` does.
+ */
 export class NetApi {
   /** `new stack.net.Socket()` then `socket.connect(...)`, as with node:net. */
   readonly Socket: new (options?: SocketConstructorOpts) => Socket;
+  /** node:net's old alias of Socket. */
+  readonly Stream: new (options?: SocketConstructorOpts) => Socket;
   readonly Server: new (options?: ServerOpts, connectionListener?: (socket: Socket) => void) => Server;
   readonly #net: NetContext;
+  #autoSelectFamily = true;
+  #autoSelectFamilyAttemptTimeout = DEFAULT_AUTO_SELECT_FAMILY_ATTEMPT_TIMEOUT_MS;
 
   /** @internal */
   constructor(session: Session) {
@@ -687,25 +857,32 @@ export class NetApi {
     this.Socket = class extends Socket {
       constructor(options?: SocketConstructorOpts) { super(net, options); }
     };
+    this.Stream = this.Socket;
     this.Server = class extends Server {
       constructor(options?: ServerOpts, connectionListener?: (socket: Socket) => void) { super(net, options, connectionListener); }
     };
+    for (const name of ['createServer', 'connect', 'createConnection', 'isIP', 'isIPv4', 'isIPv6',
+      'getDefaultAutoSelectFamily', 'setDefaultAutoSelectFamily',
+      'getDefaultAutoSelectFamilyAttemptTimeout', 'setDefaultAutoSelectFamilyAttemptTimeout'] as const) {
+      Object.defineProperty(this, name, { value: (this[name] as (...a: unknown[]) => unknown).bind(this), enumerable: true });
+    }
   }
 
   createServer(connectionListener?: (socket: Socket) => void): Server;
   createServer(options?: ServerOpts, connectionListener?: (socket: Socket) => void): Server;
   createServer(a?: ServerOpts | ((socket: Socket) => void), b?: (socket: Socket) => void): Server {
-    if (typeof a === 'function') return new Server(this.#net, {}, a);
-    return new Server(this.#net, a ?? {}, b);
+    if (typeof a === 'function') return new this.Server({}, a);
+    return new this.Server(a ?? {}, b);
   }
 
   connect(options: TcpSocketConnectOpts & SocketConstructorOpts, connectListener?: () => void): Socket;
   connect(port: number | string, host?: string, connectListener?: () => void): Socket;
   connect(port: number | string, connectListener?: () => void): Socket;
   connect(...args: unknown[]): Socket {
+    // As node:net: the options object is also the socket's constructor options.
     const first = args[0];
     const options = typeof first === 'object' && first !== null ? first as SocketConstructorOpts : {};
-    const socket = new Socket(this.#net, { allowHalfOpen: options.allowHalfOpen === true });
+    const socket = new this.Socket(options);
     return (socket.connect as (...a: unknown[]) => Socket)(...args);
   }
 
@@ -715,23 +892,62 @@ export class NetApi {
   createConnection(...args: unknown[]): Socket {
     return (this.connect as (...a: unknown[]) => Socket)(...args);
   }
+
+  /** 4 for an IPv4 address, 6 for IPv6, else 0 (as net.isIP; the stack itself speaks IPv4 only). */
+  isIP(input: unknown): 0 | 4 | 6 {
+    return ipVersion(input);
+  }
+
+  isIPv4(input: unknown): boolean {
+    return ipVersion(input) === 4;
+  }
+
+  isIPv6(input: unknown): boolean {
+    return ipVersion(input) === 6;
+  }
+
+  /** Kept for code that sets it; with IPv4 only there is never a family to select between. */
+  getDefaultAutoSelectFamily(): boolean {
+    return this.#autoSelectFamily;
+  }
+
+  setDefaultAutoSelectFamily(value: boolean): void {
+    if (typeof value !== 'boolean') throw invalidArgType('value', 'of type boolean', value);
+    this.#autoSelectFamily = value;
+  }
+
+  getDefaultAutoSelectFamilyAttemptTimeout(): number {
+    return this.#autoSelectFamilyAttemptTimeout;
+  }
+
+  setDefaultAutoSelectFamilyAttemptTimeout(value: number): void {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw outOfRange('value', '>= 1', value);
+    this.#autoSelectFamilyAttemptTimeout = Math.max(value, MIN_AUTO_SELECT_FAMILY_ATTEMPT_TIMEOUT_MS);
+  }
 }
 
-/** connect's argument forms: (options[, cb]), (port[, host][, cb]). */
+/**
+ * connect's argument forms, as node:net's normalizeArgs reads them: (options[, cb]),
+ * (port[, host][, cb]); a first argument that is a non-numeric string is an IPC path, which a
+ * TCP/IP stack cannot open (a clear error, not a silent TCP connect).
+ */
 function normalizeConnectArgs(args: unknown[]): [TcpSocketConnectOpts, (() => void) | undefined] {
   const last = args[args.length - 1];
   const listener = typeof last === 'function' ? last as () => void : undefined;
   const first = args[0];
   if (typeof first === 'object' && first !== null) {
     const o = first as TcpSocketConnectOpts & { path?: unknown };
-    if (o.path !== undefined) throw invalidArgType('options.path', 'undefined (IPC is not supported)', o.path);
+    // http.Agent passes `path: null`; only a real path means IPC.
+    if (o.path !== undefined && o.path !== null && o.path !== '') throw ipcUnsupported('options.path', o.path);
     return [o, listener];
   }
-  if (typeof first === 'string' && !/^\d+$/.test(first.trim())) {
-    throw invalidArgType('port', 'a number (IPC paths are not supported)', first);
-  }
+  if (typeof first === 'string' && first.trim() !== '' && Number.isNaN(Number(first))) throw ipcUnsupported('path', first);
   const host = typeof args[1] === 'string' ? args[1] : undefined;
   return [{ port: first as number, host }, listener];
+}
+
+function ipcUnsupported(name: string, value: unknown): Error {
+  return invalidArgType(name, 'undefined: IPC (Unix domain sockets and named pipes) is not supported by a TCP/IP stack', value);
 }
 
 /** listen's argument forms: (port[, host][, backlog][, cb]), (options[, cb]), (cb). */
@@ -740,7 +956,15 @@ function normalizeListenArgs(args: unknown[]): [ListenOptions, (() => void) | un
   const listener = typeof last === 'function' ? last as () => void : undefined;
   const rest = listener ? args.slice(0, -1) : args;
   const first = rest[0];
-  if (typeof first === 'object' && first !== null) return [first as ListenOptions, listener];
+  if (typeof first === 'object' && first !== null) {
+    const o = first as ListenOptions & { path?: unknown; fd?: unknown; handle?: unknown; _handle?: unknown };
+    if (o.path !== undefined && o.path !== null) throw ipcUnsupported('options.path', o.path);
+    if (o.fd !== undefined || o.handle !== undefined || o._handle !== undefined) {
+      throw invalidArgType('options', 'listen options with a port (listening on a handle or fd is not supported)', first);
+    }
+    return [o, listener];
+  }
+  if (typeof first === 'string' && first.trim() !== '' && Number.isNaN(Number(first))) throw ipcUnsupported('path', first);
   const options: ListenOptions = {};
   if (first !== undefined && first !== null) options.port = first as number;
   if (typeof rest[1] === 'string') {

@@ -4,7 +4,7 @@ import * as Errno from "../../bindings/errno_values";
 import {
   CONFIG_BYTES, CONFIG_ADDRESS_COUNT, CONFIG_ADDRESSES, CONFIG_SEED, CONFIG_TCP_CONNECTIONS,
   CONFIG_TCP_LISTENERS, TCP_STATE_ESTABLISHED, TCP_STATE_CLOSED, STAT_TCP_RESETS_SENT,
-  STAT_TCP_DROP_NO_SOCKET, STAT_TCP_BACKLOG_FULL, STAT_TCP_ORPHANS_EVICTED,
+  STAT_TCP_DROP_NO_SOCKET, STAT_TCP_BACKLOG_FULL, STAT_TCP_ORPHANS_EVICTED, STAT_TX_NO_ROUTE,
 } from "../../bindings/layout";
 import { Config } from "../../assembly/iface/config";
 import { Core } from "../../assembly/core";
@@ -119,6 +119,19 @@ describe("tcp layer over the loopback", () => {
     expect<i32>(c.error).toBe(-Errno.ECONNREFUSED);
     expect<u32>(stats[STAT_TCP_RESETS_SENT] - resets).toBe(1);
     expect<u32>(stats[STAT_TCP_DROP_NO_SOCKET] - noSocket).toBe(1);
+  });
+
+  it("connect with no route (no connected prefix, no gateway) fails with ENETUNREACH, nothing allocated, nothing sent", () => {
+    const core = build();
+    const tcp = core.tcp;
+    const beforeNoRoute = stats[STAT_TX_NO_ROUTE];
+    // 10.77.9.9: outside 10.0.0.0/24, and the stack has no gateway (Linux's connect() says so at once).
+    expect<i32>(tcp.connect(0x0a4d0909, 80, 0, 0, 0)).toBe(-Errno.ENETUNREACH);
+    settle(core, 0);
+    expect<u32>(stats[STAT_TX_NO_ROUTE] - beforeNoRoute).toBe(0);
+    // Our own address and loopback still connect (software loopback, no route needed).
+    expect<i32>(tcp.connect(OWN, 80, 0, 0, 0)).toBeGreaterThan(0);
+    expect<i32>(tcp.connect(LOOPBACK, 80, 0, 0, 0)).toBeGreaterThan(0);
   });
 
   it("EMFILE when the table is full, nothing allocated (field report 000)", () => {

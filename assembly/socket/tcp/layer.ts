@@ -39,6 +39,7 @@ import { WireError } from "../../wire/error";
 import { TcpPacket, TcpRepr, TcpFlags, TCP_HEADER_LEN } from "../../wire/tcp";
 import { IpProtocol } from "../../wire/ipv4";
 import { Egress, Workspace, CHECKSUM_COMPLETE } from "../../iface/egress";
+import { isLoopbackNet, NO_ROUTE } from "../../iface/interface";
 import { Ingress } from "../../iface/ingress";
 import { EventRing } from "../../iface/events";
 import { count, countBy } from "../../iface/stats";
@@ -189,6 +190,9 @@ export class TcpLayer {
     // RFC 1122 4.2.3.10: never to a broadcast or multicast address.
     if (remote == ANY_ADDRESS || iface.isBroadcast(remote) || (remote >>> 28) == 0xe) return -Errno.ENETUNREACH;
     if (local != ANY_ADDRESS && !iface.isOwn(local)) return -Errno.EADDRNOTAVAIL;
+    // No route (neither a connected prefix nor a usable gateway): fail now, as Linux's connect()
+    // does, rather than retransmit SYNs that can never leave (sourceFor still names an address).
+    if (!isLoopbackNet(remote) && !iface.isOwn(remote) && iface.nextHop(remote) == NO_ROUTE) return -Errno.ENETUNREACH;
     const src = local != ANY_ADDRESS ? local : iface.sourceFor(remote);
     if (src == 0) return -Errno.ENETUNREACH;
     let chosen = localPort;
