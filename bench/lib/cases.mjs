@@ -70,18 +70,20 @@ async function alternate(runs, measureWasmnet, measureNode) {
 async function throughputCase(name, s, { mtu, offload, note }, memory) {
   const pair = await wasmnetPair({ mtu, offload });
   const options = { totalBytes: s.transferBytes, writeBytes: BULK_WRITE_BYTES, deadlineSeconds: s.transferDeadlineSeconds };
-  const before = { module: pair.client.memory().pages + pair.server.memory().pages, rss: process.memoryUsage().rss };
+  const modulePagesBefore = pair.client.memory().pages + pair.server.memory().pages;
   const { ours, theirs } = await alternate(s.runs,
     async () => {
+      const rssBefore = process.memoryUsage().rss;
       const gbps = await tcpThroughput(pair.tcp, options);
-      memory?.rssAfterRuns.push(process.memoryUsage().rss);
+      const rssAfter = process.memoryUsage().rss;
+      // Only wasmnet's runs count: Node's runs in between allocate in the same process.
+      if (memory) { memory.rssAfterRuns.push(rssAfter); memory.rssGrowthBytes += rssAfter - rssBefore; }
       return gbps;
     },
     () => tcpThroughput(nodeEndpoints.tcp, options));
   if (memory) {
     memory.moduleBytes = pair.client.memory().pages * WASM_PAGE_BYTES;
-    memory.moduleGrowthBytes = (pair.client.memory().pages + pair.server.memory().pages - before.module) * WASM_PAGE_BYTES;
-    memory.rssGrowthBytes = process.memoryUsage().rss - before.rss;
+    memory.moduleGrowthBytes = (pair.client.memory().pages + pair.server.memory().pages - modulePagesBefore) * WASM_PAGE_BYTES;
   }
   pair.close();
   return result(name, 'Gbit/s', ours, theirs, {
@@ -132,7 +134,7 @@ export async function runAll(s, onResult = () => {}) {
   }));
   add(result('rss_bytes', 'bytes', memory.rssAfterRuns, null, {
     growthBytes: memory.rssGrowthBytes,
-    note: `process RSS after each tcp_throughput_mtu1500 run (Node's own sockets share the process); growth over those runs: ${memory.rssGrowthBytes} bytes`,
+    note: `process RSS after each tcp_throughput_mtu1500 run (Node's own sockets share the process); growth during them (the sum over wasmnet's runs, Node's left out; the first includes warm-up): ${memory.rssGrowthBytes} bytes`,
   }));
   const wasmSizes = Array.from({ length: s.runs }, () => statSync(WASM_FILE).size);
   add(result('wasm_size_bytes', 'bytes', wasmSizes, null, {

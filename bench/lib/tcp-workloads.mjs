@@ -58,6 +58,7 @@ export async function tcpThroughput(endpoints, { totalBytes, writeBytes, deadlin
   await done;
   const seconds = secondsSince(start);
   clearTimeout(deadline);
+  if (stopped) process.stderr.write(`bench: transfer stopped at its ${deadlineSeconds} s bound after ${received} of ${totalBytes} bytes; the rate is of what arrived\n`);
   client.destroy();
   await closeServer(server);
   return (received * BITS_PER_BYTE) / seconds / BITS_PER_GIGABIT;
