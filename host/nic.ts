@@ -146,14 +146,13 @@ export class Nic implements FrameRings {
     });
   }
 
-  /** The DataView over the core's memory, remade only if the memory was replaced. */
+  /**
+   * The DataView over the core's memory. The core's memory never grows after init (DESIGN.md
+   * "Memory", tests/host/memory.test.mjs), so the views made at construction stay valid and are
+   * not re-checked per frame: reading `memory.buffer` twice per call was ~8% of a bulk transfer's
+   * CPU time.
+   */
   #memoryView(): DataView {
-    const buffer = this.core.memory.buffer;
-    if (this.#view.buffer !== buffer) {
-      this.#view = new DataView(buffer);
-      this.#bytes = new Uint8Array(buffer);
-      this.#words = new Int32Array(buffer, 0, buffer.byteLength >>> 2);
-    }
     return this.#view;
   }
 
