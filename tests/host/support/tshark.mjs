@@ -61,7 +61,7 @@ export async function flagged(path) {
  */
 export async function frames(path) {
   const fields = ['frame.number', 'frame.protocols', 'ip.checksum.status', 'udp.checksum.status', 'icmp.checksum.status',
-    '_ws.expert.severity', 'icmp.type', 'icmp.code', 'udp.length', '_ws.malformed', 'tcp.checksum.status', 'tcp.flags', 'tcp.len', 'ip.src', 'tcp.window_size'];
+    '_ws.expert.severity', 'icmp.type', 'icmp.code', 'udp.length', '_ws.malformed', 'tcp.checksum.status', 'tcp.flags', 'tcp.len', 'ip.src', 'tcp.window_size', 'tcp.srcport', 'tcp.seq_raw', 'tcp.dstport'];
   const out = await tshark(['-r', path, ...CHECKSUMS_ON, ...await guessersOff(), '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', 'aggregator=,',
     ...fields.flatMap((f) => ['-e', f])]);
   return out.trim().split('\n').filter((line) => line !== '').map((line) => {
@@ -73,6 +73,7 @@ export async function frames(path) {
       udpLength: list(v[8]).map(Number), malformed: v[9] ?? '',
       tcp: list(v[10]), tcpFlags: list(v[11]).map(Number), tcpLength: list(v[12]).map(Number),
       ipSource: list(v[13]), tcpWindow: list(v[14]).map(Number),
+      tcpSourcePort: list(v[15]).map(Number), tcpSeq: list(v[16]).map(Number), tcpDestinationPort: list(v[17]).map(Number),
     };
   });
 }
