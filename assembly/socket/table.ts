@@ -4,11 +4,8 @@
 // arrays indexed by slot; each slot owns a receive queue sized from the config.
 //
 // Demultiplexing is by local port, never a scan of the table: every bound socket sits on its
-// port's chain (a doubly linked list through nextOnPort / prevOnPort), whose first slot a keyed
-// hash index finds from the port, so finding the receiver of a datagram walks only the sockets
-// bound to its destination port, and the index costs memory per socket, not per port.
-//
-//   heads: HashIndex port -> first slot on it   nextOnPort / prevOnPort [capacity] (-1: none)
+// port's chain (storage/keyed_chains.ts), so finding the receiver of a datagram walks only the
+// sockets bound to its destination port, and the index costs memory per socket, not per port.
 
 import * as Errno from "../../bindings/errno_values";
 import {
@@ -19,7 +16,7 @@ import { EventRing } from "../iface/events";
 import { SlotPool, SLOT_FULL } from "../storage/slot_pool";
 import { count } from "../iface/stats";
 import { DatagramQueue } from "./datagram_queue";
-import { HashIndex, HASH_NONE } from "../storage/hash_index";
+import { KeyedChains, CHAIN_END } from "../storage/keyed_chains";
 import { LruList, LRU_NONE } from "../storage/lru_list";
 import { TimerHeap } from "../storage/timer_heap";
 import { Secret, SECRET_USE_INDEX } from "../secret";
@@ -63,9 +60,7 @@ export class SocketTable {
   private readonly pollAt: TimerHeap;
   readonly rx: StaticArray<DatagramQueue | null>;
   readonly ports: EphemeralPorts;
-  private readonly heads: HashIndex;
-  private readonly nextOnPort: StaticArray<i32>;
-  private readonly prevOnPort: StaticArray<i32>;
+  private readonly byPort: KeyedChains;
 
   /**
    * `capacity` sockets of kind `kind` (also the tag in their handles). Event sources
@@ -92,9 +87,7 @@ export class SocketTable {
     for (let i = 0; i < capacity; i++) rx[i] = new DatagramQueue(rxBytes, rxDatagrams);
     this.rx = rx;
     this.ports = new EphemeralPorts(secret);
-    this.heads = new HashIndex(capacity, secret.keyFor(SECRET_USE_INDEX, 2), secret.keyFor(SECRET_USE_INDEX, 3));
-    this.nextOnPort = new StaticArray<i32>(capacity);
-    this.prevOnPort = new StaticArray<i32>(capacity);
+    this.byPort = new KeyedChains(capacity, secret.keyFor(SECRET_USE_INDEX, 2), secret.keyFor(SECRET_USE_INDEX, 3));
   }
 
   @inline get capacity(): i32 { return this.state.length; }
@@ -106,9 +99,9 @@ export class SocketTable {
    */
   static bytesFor(capacity: i32, rxBytes: i32): u64 {
     const perSlot: u64 = 2 * sizeof<u8>() + 5 * sizeof<u32>() + sizeof<i64>() + sizeof<bool>() +
-      sizeof<i32>() + sizeof<usize>() + 2 * sizeof<i32>() + <u64>DatagramQueue.bytesFor(rxBytes);
+      sizeof<i32>() + sizeof<usize>() + <u64>DatagramQueue.bytesFor(rxBytes);
     return <u64>capacity * perSlot + <u64>SlotPool.bytesFor(capacity, 0) +
-      <u64>HashIndex.bytesFor(capacity) + <u64>EphemeralPorts.bytesFor() +
+      KeyedChains.bytesFor(capacity) + <u64>EphemeralPorts.bytesFor() +
       <u64>LruList.bytesFor(capacity) + <u64>TimerHeap.bytesFor(capacity);
   }
 
@@ -216,7 +209,8 @@ export class SocketTable {
 
   /** Whether (address, port) is taken by another socket (a wildcard overlaps everything). */
   portInUse(address: u32, port: u32, except: i32): bool {
-    for (let i = this.heads.find(port); i != NONE; i = unchecked(this.nextOnPort[i])) {
+    const chains = this.byPort;
+    for (let i = chains.first(port); i != CHAIN_END; i = chains.next(i)) {
       if (i == except) continue;
       const other = unchecked(this.localAddress[i]);
       if (other == ANY_ADDRESS || address == ANY_ADDRESS || other == address) return true;
@@ -248,7 +242,8 @@ export class SocketTable {
   lookup(dst: u32, dstPort: u32, src: u32, srcPort: u32): i32 {
     if (dstPort >= <u32>PORT_COUNT) return NONE;
     let wildcard = NONE;
-    for (let i = this.heads.find(dstPort); i != NONE; i = unchecked(this.nextOnPort[i])) {
+    const chains = this.byPort;
+    for (let i = chains.first(dstPort); i != CHAIN_END; i = chains.next(i)) {
       if (unchecked(this.state[i]) == SOCKET_STATE_CONNECTED &&
           (unchecked(this.remoteAddress[i]) != src || unchecked(this.remotePort[i]) != srcPort)) continue;
       const local = unchecked(this.localAddress[i]);
@@ -258,28 +253,14 @@ export class SocketTable {
     return wildcard;
   }
 
-  /** Puts slot i first on its port's chain. */
+  /** Puts slot i on its port's chain; the first socket on a port takes it from the ephemeral set. */
   private linkPort(i: i32, port: u32): void {
-    const head = this.heads.remove(port);
-    if (head == HASH_NONE) this.ports.take(port);
-    unchecked(this.nextOnPort[i] = head);
-    unchecked(this.prevOnPort[i] = NONE);
-    if (head != NONE) unchecked(this.prevOnPort[head] = i);
-    this.heads.insert(port, i);
+    if (this.byPort.link(i, port)) this.ports.take(port);
   }
 
+  /** Takes slot i off its port's chain; the last one gives the port back. */
   private unlinkPort(i: i32): void {
     const port = unchecked(this.localPort[i]);
-    const next = unchecked(this.nextOnPort[i]);
-    const prev = unchecked(this.prevOnPort[i]);
-    if (next != NONE) unchecked(this.prevOnPort[next] = prev);
-    if (prev != NONE) {
-      unchecked(this.nextOnPort[prev] = next);
-      return;
-    }
-    // i headed the chain: the next socket on the port (if any) heads it now.
-    this.heads.remove(port);
-    if (next != NONE) this.heads.insert(port, next);
-    else this.ports.release(port);
+    if (this.byPort.unlink(i, port)) this.ports.release(port);
   }
 }

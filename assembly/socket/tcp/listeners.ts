@@ -1,5 +1,5 @@
 // TCP listeners: a pool of their own behind generation-checked handles (tagged
-// SOCKET_KIND_TCP_LISTENER), found by local port through a keyed hash index and a chain per port
+// SOCKET_KIND_TCP_LISTENER), found by local port through a chain per port (storage/keyed_chains.ts)
 // (several listeners may share a port on different local addresses, as in socket/table.ts).
 //
 // Each listener's backlog counts its half-open children (SYN-RECEIVED) and the established ones
@@ -8,7 +8,7 @@
 // the queue costs nothing per listener.
 
 import { SlotPool, SLOT_FULL } from "../../storage/slot_pool";
-import { HashIndex, HASH_NONE } from "../../storage/hash_index";
+import { KeyedChains, CHAIN_END } from "../../storage/keyed_chains";
 import { Instant } from "../../time";
 
 const NONE: i32 = -1;
@@ -28,9 +28,7 @@ export class ListenerTable {
   readonly createdAt: StaticArray<i64>;
   /** SYNs refused because the backlog was full, per listener (for the report). */
   readonly refused: StaticArray<u32>;
-  private readonly heads: HashIndex;
-  private readonly nextOnPort: StaticArray<i32>;
-  private readonly prevOnPort: StaticArray<i32>;
+  private readonly byPort: KeyedChains;
 
   constructor(capacity: i32, tag: u32, k0: u64, k1: u64) {
     this.pool = new SlotPool(capacity, 0, tag);
@@ -43,21 +41,20 @@ export class ListenerTable {
     this.queued = new StaticArray<i32>(capacity);
     this.createdAt = new StaticArray<i64>(capacity);
     this.refused = new StaticArray<u32>(capacity);
-    this.heads = new HashIndex(capacity, k0, k1);
-    this.nextOnPort = new StaticArray<i32>(capacity);
-    this.prevOnPort = new StaticArray<i32>(capacity);
+    this.byPort = new KeyedChains(capacity, k0, k1);
   }
 
   static bytesFor(capacity: i32): u64 {
-    const perSlot: u64 = sizeof<u32>() + sizeof<u16>() + 6 * sizeof<i32>() + sizeof<i64>() + sizeof<u32>() + 2 * sizeof<i32>();
-    return <u64>capacity * perSlot + <u64>SlotPool.bytesFor(capacity, 0) + <u64>HashIndex.bytesFor(capacity);
+    const perSlot: u64 = sizeof<u32>() + sizeof<u16>() + 6 * sizeof<i32>() + sizeof<i64>() + sizeof<u32>();
+    return <u64>capacity * perSlot + <u64>SlotPool.bytesFor(capacity, 0) + KeyedChains.bytesFor(capacity);
   }
 
   @inline get capacity(): i32 { return this.address.length; }
 
   /** Whether a listener on (address, port) would overlap one that exists (a wildcard overlaps all). */
   inUse(address: u32, port: u32): bool {
-    for (let i = this.heads.find(port); i != NONE; i = unchecked(this.nextOnPort[i])) {
+    const chains = this.byPort;
+    for (let i = chains.first(port); i != CHAIN_END; i = chains.next(i)) {
       const other = unchecked(this.address[i]);
       if (other == ANY_ADDRESS || address == ANY_ADDRESS || other == address) return true;
     }
@@ -78,33 +75,21 @@ export class ListenerTable {
     unchecked(this.queued[i] = 0);
     unchecked(this.createdAt[i] = now);
     unchecked(this.refused[i] = 0);
-    const head = this.heads.remove(<u64>port);
-    unchecked(this.nextOnPort[i] = head);
-    unchecked(this.prevOnPort[i] = NONE);
-    if (head != HASH_NONE) unchecked(this.prevOnPort[head] = i);
-    this.heads.insert(<u64>port, i);
+    this.byPort.link(i, <u64>port);
     return i;
   }
 
   /** Removes listener i from its port (its children are the caller's to end first). */
   remove(i: i32): void {
-    const port = <u64>unchecked(this.port[i]);
-    const next = unchecked(this.nextOnPort[i]);
-    const prev = unchecked(this.prevOnPort[i]);
-    if (next != NONE) unchecked(this.prevOnPort[next] = prev);
-    if (prev != NONE) {
-      unchecked(this.nextOnPort[prev] = next);
-    } else {
-      this.heads.remove(port);
-      if (next != NONE) this.heads.insert(port, next);
-    }
+    this.byPort.unlink(i, <u64>unchecked(this.port[i]));
     this.pool.free(this.pool.handleOf(i));
   }
 
   /** The listener for a segment to (dst, dstPort): one bound to dst, else a wildcard, else -1. */
   lookup(dst: u32, dstPort: u32): i32 {
     let wildcard = NONE;
-    for (let i = this.heads.find(<u64>dstPort); i != NONE; i = unchecked(this.nextOnPort[i])) {
+    const chains = this.byPort;
+    for (let i = chains.first(<u64>dstPort); i != CHAIN_END; i = chains.next(i)) {
       const local = unchecked(this.address[i]);
       if (local == dst) return i;
       if (local == ANY_ADDRESS) wildcard = i;
