@@ -86,6 +86,8 @@ export class TcpLayer {
   private readonly owner: StaticArray<u8>;
   private readonly parent: StaticArray<i32>;
   private readonly acceptNext: StaticArray<i32>;
+  /** The child waits in its listener's accept queue (so a segment never walks the queue to know). */
+  private readonly inAcceptQueue: StaticArray<bool>;
   private readonly indexed: StaticArray<bool>;
   /** The connection holds one reference on its local port's ephemeral count. */
   private readonly holdsPort: StaticArray<bool>;
@@ -124,6 +126,7 @@ export class TcpLayer {
     this.owner = new StaticArray<u8>(connections);
     this.parent = new StaticArray<i32>(connections);
     this.acceptNext = new StaticArray<i32>(connections);
+    this.inAcceptQueue = new StaticArray<bool>(connections);
     this.indexed = new StaticArray<bool>(connections);
     this.holdsPort = new StaticArray<bool>(connections);
     this.byTuple = new HashIndex(connections, secret.keyFor(SECRET_USE_INDEX, 4), secret.keyFor(SECRET_USE_INDEX, 5));
@@ -142,7 +145,7 @@ export class TcpLayer {
   /** Bytes the layer allocates for these limits (the footprint check uses it). */
   static bytesFor(params: TcpParams, connections: i32, listeners: i32, timeWaitEntries: i32): u64 {
     const perConnection: u64 = TcpConnection.bytesFor(params) + sizeof<usize>() + 2 * sizeof<u8>() +
-      2 * sizeof<i32>() + 2 * sizeof<bool>() + <u64>offsetof<TcpConnection>() + 256;
+      2 * sizeof<i32>() + 3 * sizeof<bool>() + <u64>offsetof<TcpConnection>() + 256;
     return <u64>connections * perConnection + <u64>SlotPool.bytesFor(connections, 0) +
       <u64>HashIndex.bytesFor(connections) + <u64>TimerHeap.bytesFor(connections) +
       2 * <u64>LruList.bytesFor(connections) + <u64>EPHEMERAL_COUNT * sizeof<u16>() +
@@ -255,6 +258,7 @@ export class TcpLayer {
     if (next == NONE) unchecked(listeners.acceptTail[l] = NONE);
     unchecked(listeners.queued[l] = unchecked(listeners.queued[l]) - 1);
     unchecked(listeners.children[l] = unchecked(listeners.children[l]) - 1);
+    unchecked(this.inAcceptQueue[i] = false);
     unchecked(this.owner[i] = OWNER_USER);
     unchecked(this.parent[i] = NONE);
     return this.pool.handleOf(i);
@@ -654,8 +658,9 @@ export class TcpLayer {
       unchecked(this.owner[i] = OWNER_NONE);
       return;
     }
-    if (c.state != TCP_STATE_SYN_RECEIVED && !this.isQueued(i, l)) {
+    if (c.state != TCP_STATE_SYN_RECEIVED && !unchecked(this.inAcceptQueue[i])) {
       count(STAT_TCP_PASSIVE_OPENS);
+      unchecked(this.inAcceptQueue[i] = true);
       unchecked(this.acceptNext[i] = NONE);
       const tail = unchecked(listeners.acceptTail[l]);
       if (tail == NONE) unchecked(listeners.acceptHead[l] = i);
@@ -669,16 +674,13 @@ export class TcpLayer {
     }
   }
 
-  private isQueued(i: i32, l: i32): bool {
-    for (let k = unchecked(this.listeners.acceptHead[l]); k != NONE; k = unchecked(this.acceptNext[k])) {
-      if (k == i) return true;
-    }
-    return false;
-  }
-
   private unlinkChild(i: i32, l: i32): void {
     const listeners = this.listeners;
     unchecked(listeners.children[l] = unchecked(listeners.children[l]) - 1);
+    unchecked(this.parent[i] = NONE);
+    if (!unchecked(this.inAcceptQueue[i])) return;
+    unchecked(this.inAcceptQueue[i] = false);
+    // Only a child that dies before it is accepted walks the queue (a singly linked one).
     let prev = NONE;
     for (let k = unchecked(listeners.acceptHead[l]); k != NONE; k = unchecked(this.acceptNext[k])) {
       if (k == i) {
@@ -691,7 +693,6 @@ export class TcpLayer {
       }
       prev = k;
     }
-    unchecked(this.parent[i] = NONE);
   }
 
   /** Counts a connection that a bound ended (once: the reason is cleared). */
@@ -740,6 +741,7 @@ export class TcpLayer {
     unchecked(this.owner[i] = OWNER_NONE);
     unchecked(this.parent[i] = NONE);
     unchecked(this.acceptNext[i] = NONE);
+    unchecked(this.inAcceptQueue[i] = false);
     unchecked(this.indexed[i] = false);
     unchecked(this.holdsPort[i] = false);
     return i;
