@@ -9,6 +9,7 @@ import { parseIpv4, formatIpv4 } from './address.js';
 import { LOCALHOST, checkPort, checkAddressType, resolveAddress } from './endpoints.js';
 import { Emitter } from './emitter.js';
 import type { Session, SocketOwner } from './session.js';
+import { ProcessHold } from './keepalive.js';
 import { reportCallbackError } from './devices/endpoint.js';
 import {
   systemError, invalidArgType, badPort, rangeError, typeError,
@@ -110,12 +111,13 @@ export class Socket extends Emitter implements SocketOwner {
   #blocked: BlockedSend[] = [];
   #connectState: ConnectState = 'disconnected';
   #connected: AddressInfo | null = null;
-  #refed = true;
-  #holdsRef = false;
+  /** Holds the process while ref'd and bound (as Node's sockets do). */
+  readonly #processHold: ProcessHold;
 
   /** @internal */
   constructor(private readonly session: Session) {
     super();
+    this.#processHold = new ProcessHold(session.keepAlive);
   }
 
   /** bind([port][, address][, callback]) or bind(options[, callback]); port 0 or none: ephemeral. */
@@ -458,14 +460,11 @@ export class Socket extends Emitter implements SocketOwner {
     }
   }
 
-  ref(): this { this.#refed = true; this.#updateRef(); return this; }
-  unref(): this { this.#refed = false; this.#updateRef(); return this; }
+  ref(): this { this.#processHold.setRefed(true, this.#state === 'bound'); return this; }
+  unref(): this { this.#processHold.setRefed(false, this.#state === 'bound'); return this; }
 
   #updateRef(): void {
-    const want = this.#refed && this.#state === 'bound';
-    if (want && !this.#holdsRef) this.session.keepAlive.acquire();
-    if (!want && this.#holdsRef) this.session.keepAlive.release();
-    this.#holdsRef = want;
+    this.#processHold.update(this.#state === 'bound');
   }
 
   // ---- SocketOwner ----

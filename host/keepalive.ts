@@ -27,3 +27,28 @@ export class KeepAlive {
     this.release();
   }
 }
+
+/**
+ * One owner's share of a KeepAlive, as Node's handles have one: held while the owner is ref'd
+ * (ref()/unref()) and still active (a bound socket, an open connection, a listening server).
+ */
+export class ProcessHold {
+  #refed = true;
+  #held = false;
+
+  constructor(private readonly keepAlive: KeepAlive) {}
+
+  /** ref() (true) or unref() (false); `active`: whether the owner has work now. */
+  setRefed(refed: boolean, active: boolean): void {
+    this.#refed = refed;
+    this.update(active);
+  }
+
+  /** Holds the process while ref'd and `active`, lets it go otherwise. */
+  update(active: boolean): void {
+    const want = this.#refed && active;
+    if (want && !this.#held) this.keepAlive.acquire();
+    else if (!want && this.#held) this.keepAlive.release();
+    this.#held = want;
+  }
+}

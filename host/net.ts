@@ -15,6 +15,7 @@ import { Errno, layout, TcpOption } from '../bindings/index.js';
 import { formatIpv4 } from './address.js';
 import type { Session, SocketOwner } from './session.js';
 import type { TimerHandle } from './clock.js';
+import { ProcessHold } from './keepalive.js';
 import { checkPort, checkAddressType, resolveAddress } from './endpoints.js';
 import { systemError, invalidArgType, plainError, outOfRange, typeError } from './errors.js';
 import { isIpv4 } from './address.js';
@@ -210,8 +211,8 @@ export class Socket extends Duplex implements SocketOwner {
   #keepAliveMs = 0;
   #timeoutMs = 0;
   #timer: TimerHandle | undefined;
-  #refed = true;
-  #holdsRef = false;
+  /** Holds the process while ref'd and not destroyed (as Node's sockets do). */
+  readonly #processHold: ProcessHold;
   #connectTarget: { address: string; port: number } | undefined;
   #signalCleanup: (() => void) | undefined;
   readonly #onIdle = (): void => {
@@ -228,6 +229,7 @@ export class Socket extends Duplex implements SocketOwner {
       ...streamBufferOptions(options),
     });
     this.#net = net;
+    this.#processHold = new ProcessHold(net.session.keepAlive);
     if (options.noDelay) this.#noDelay = true;
     if (options.keepAlive) this.#keepAliveMs = keepAliveDelayMs(options.keepAliveInitialDelay);
     if (options.signal !== undefined) this.#watchSignal(options.signal);
@@ -235,7 +237,7 @@ export class Socket extends Duplex implements SocketOwner {
       this.#handle = acceptedHandle;
       this.#learnEndpoints();
       this.#applyOptions();
-      this.#hold();
+      this.#processHold.update(!this.destroyed);
       this.#net.session.register(acceptedHandle, this);
       // As Node's net does for a socket with a handle: start reading at once, so the peer's FIN
       // is seen (and 'end', then 'close', follow) even if nobody ever reads; a server's
@@ -330,7 +332,7 @@ export class Socket extends Duplex implements SocketOwner {
     this.#handle = handle;
     this.#learnEndpoints();
     this.#applyOptions();
-    this.#hold();
+    this.#processHold.update(!this.destroyed);
     session.register(handle, this);
     session.afterSend();
   }
@@ -495,7 +497,7 @@ export class Socket extends Duplex implements SocketOwner {
     this.#clearTimer();
     this.#signalCleanup?.();
     this.#signalCleanup = undefined;
-    this.#release();
+    this.#processHold.update(false);
     const handle = this.#handle;
     this.#handle = 0;
     this.connecting = false;
@@ -628,29 +630,13 @@ export class Socket extends Duplex implements SocketOwner {
   }
 
   ref(): this {
-    this.#refed = true;
-    this.#hold();
+    this.#processHold.setRefed(true, !this.destroyed);
     return this;
   }
 
   unref(): this {
-    this.#refed = false;
-    this.#release();
+    this.#processHold.setRefed(false, !this.destroyed);
     return this;
-  }
-
-  #hold(): void {
-    if (this.#refed && !this.#holdsRef && !this.destroyed) {
-      this.#holdsRef = true;
-      this.#session.keepAlive.acquire();
-    }
-  }
-
-  #release(): void {
-    if (this.#holdsRef) {
-      this.#holdsRef = false;
-      this.#session.keepAlive.release();
-    }
   }
 }
 
@@ -662,13 +648,14 @@ export class Server extends EventEmitter implements SocketOwner {
   #handle = 0;
   #address: AddressInfo | null = null;
   readonly #connections = new Set<Socket>();
-  #refed = true;
-  #holdsRef = false;
+  /** Holds the process while ref'd and listening (as Node's servers do). */
+  readonly #processHold: ProcessHold;
 
   /** @internal Use stack.net.createServer. */
   constructor(net: NetContext, options: ServerOpts = {}, connectionListener?: (socket: Socket) => void) {
     super();
     this.#net = net;
+    this.#processHold = new ProcessHold(net.session.keepAlive);
     this.#options = options;
     if (connectionListener) this.on('connection', connectionListener);
   }
@@ -714,7 +701,7 @@ export class Server extends EventEmitter implements SocketOwner {
     this.#handle = handle;
     const e = this.#net.endpoints(handle);
     this.#address = e ? e.local : { address: host, family: 'IPv4', port };
-    this.#hold();
+    this.#processHold.update(this.#handle !== 0);
     session.register(handle, this);
     if (options.signal) {
       const signal = options.signal;
@@ -763,7 +750,7 @@ export class Server extends EventEmitter implements SocketOwner {
   /** @internal The stack failed (an error, if anyone listens) or closed (the server just closes). */
   onStackGone(error: Error): void {
     this.#handle = 0;
-    this.#release();
+    this.#processHold.update(false);
     const failed = this.#net.session.failed !== null;
     nextTick(() => {
       if (failed && this.listenerCount('error') > 0) this.emit('error', error);
@@ -791,7 +778,7 @@ export class Server extends EventEmitter implements SocketOwner {
       session.tcpClose(this.#handle);
       session.afterSend();
       this.#handle = 0;
-      this.#release();
+      this.#processHold.update(false);
     }
     this.#emitCloseIfDrained();
     return this;
@@ -809,29 +796,13 @@ export class Server extends EventEmitter implements SocketOwner {
   }
 
   ref(): this {
-    this.#refed = true;
-    this.#hold();
+    this.#processHold.setRefed(true, this.#handle !== 0);
     return this;
   }
 
   unref(): this {
-    this.#refed = false;
-    this.#release();
+    this.#processHold.setRefed(false, this.#handle !== 0);
     return this;
-  }
-
-  #hold(): void {
-    if (this.#refed && !this.#holdsRef && this.#handle !== 0) {
-      this.#holdsRef = true;
-      this.#net.session.keepAlive.acquire();
-    }
-  }
-
-  #release(): void {
-    if (this.#holdsRef) {
-      this.#holdsRef = false;
-      this.#net.session.keepAlive.release();
-    }
   }
 }
 

@@ -24,6 +24,7 @@ import { Errno, layout, TcpOption } from '../bindings/index.js';
 import type { Session, SocketOwner } from './session.js';
 import type { NetContext } from './net.js';
 import { systemError, invalidArgType, plainError } from './errors.js';
+import { ProcessHold } from './keepalive.js';
 
 /** Node's default writableHighWaterMark for sockets. */
 export const DEFAULT_WRITABLE_HIGH_WATER_MARK = 16 * 1024;
@@ -94,12 +95,14 @@ export class TcpConnection implements SocketOwner {
   #writeWaiting: PendingWrite | null = null;
   #readDone = false;
   #writeDone = false;
-  #holdsRef = false;
+  /** Holds the process while the connection is open. */
+  readonly #processHold: ProcessHold;
   #settleClosed!: { resolve: () => void; reject: (e: Error) => void };
 
   /** @internal Use stack.openTcp / stack.listenTcp. */
   constructor(start: ConnectionStart) {
     this.#net = start.net;
+    this.#processHold = new ProcessHold(start.net.session.keepAlive);
     this.#handle = start.handle;
     this.#opening = start.opening;
     this.closed = new Promise<void>((resolve, reject) => { this.#settleClosed = { resolve, reject }; });
@@ -375,14 +378,10 @@ export class TcpConnection implements SocketOwner {
   }
 
   #hold(): void {
-    if (this.#holdsRef) return;
-    this.#holdsRef = true;
-    this.#session.keepAlive.acquire();
+    this.#processHold.update(true);
   }
 
   #releaseRef(): void {
-    if (!this.#holdsRef) return;
-    this.#holdsRef = false;
-    this.#session.keepAlive.release();
+    this.#processHold.update(false);
   }
 }

@@ -9,6 +9,7 @@ import { NetContext } from './net.js';
 import type { Session } from './session.js';
 import { LOCALHOST, checkPort, checkAddressType, resolveAddress } from './endpoints.js';
 import { systemError, invalidArgType, outOfRange } from './errors.js';
+import { ProcessHold } from './keepalive.js';
 import { TcpConnection, DEFAULT_WRITABLE_HIGH_WATER_MARK } from './webstream-connection.js';
 
 const ANY = '0.0.0.0';
@@ -94,7 +95,8 @@ export class TcpListener implements SocketOwner, AsyncIterableIterator<TcpConnec
   readonly #waiting: { resolve: (r: IteratorResult<TcpConnection>) => void; reject: (e: Error) => void }[] = [];
   /** Set when the listener ended by a failure: later next() calls reject with it. */
   #error: Error | null = null;
-  #holdsRef = true;
+  /** Holds the process while the listener is open. */
+  readonly #processHold: ProcessHold;
 
   /** @internal Use stack.listenTcp. */
   constructor(net: NetContext, handle: number, options: ListenTcpOptions, writableHighWaterMark: number) {
@@ -105,7 +107,8 @@ export class TcpListener implements SocketOwner, AsyncIterableIterator<TcpConnec
     const e = net.endpoints(handle);
     this.localAddress = e?.local.address ?? ANY;
     this.localPort = e?.local.port ?? 0;
-    net.session.keepAlive.acquire();
+    this.#processHold = new ProcessHold(net.session.keepAlive);
+    this.#processHold.update(true);
     net.session.register(handle, this);
   }
 
@@ -163,8 +166,7 @@ export class TcpListener implements SocketOwner, AsyncIterableIterator<TcpConnec
   }
 
   #end(error: Error | null): void {
-    if (this.#holdsRef) this.#net.session.keepAlive.release();
-    this.#holdsRef = false;
+    this.#processHold.update(false);
     this.#handle = 0;
     this.#error = error;
     for (const w of this.#waiting.splice(0)) {
