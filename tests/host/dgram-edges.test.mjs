@@ -4,20 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Stack, VirtualClock } from 'wasmnet';
+import { collectingUncaught } from './support/uncaught.mjs';
 
-async function collectingUncaught(fn) {
-  const saved = process.listeners('uncaughtException');
-  process.removeAllListeners('uncaughtException');
-  const caught = [];
-  const collect = (error) => caught.push(error);
-  process.on('uncaughtException', collect);
-  try {
-    return await fn(caught);
-  } finally {
-    process.off('uncaughtException', collect);
-    for (const listener of saved) process.on('uncaughtException', listener);
-  }
-}
 
 test("an 'error' listener that throws once: datagrams waiting for room are still sent (their callbacks run)", async () => {
   await collectingUncaught(async (caught) => {

@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Stack, MemoryLink, VirtualClock, FramePort } from 'wasmnet';
+import { collectingUncaught } from './support/uncaught.mjs';
 
 const MS = 1000;
 const EPHEMERAL_FIRST = 49152;
@@ -242,24 +243,6 @@ async function connectedSocket(env, { withErrorListener = true, peer = PEER, pee
   return { socket, messages, errors, localPort, probe: lastUdpFrom(env.sent, localPort) };
 }
 
-/**
- * Runs `fn` with every uncaught exception collected into an array instead of failing the test run:
- * an 'error' emitted on a socket without a listener is thrown outside the stack's event loop, which
- * would kill a real process. Restores the test runner's own handlers afterwards.
- */
-async function collectingUncaught(fn) {
-  const saved = process.listeners('uncaughtException');
-  process.removeAllListeners('uncaughtException');
-  const caught = [];
-  const collect = (error) => caught.push(error);
-  process.on('uncaughtException', collect);
-  try {
-    return await fn(caught);
-  } finally {
-    process.off('uncaughtException', collect);
-    for (const listener of saved) process.on('uncaughtException', listener);
-  }
-}
 
 // ---- fault 1: which ICMP errors reach a connected UDP socket --------------------------------------
 
