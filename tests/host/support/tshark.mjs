@@ -80,7 +80,7 @@ export async function frames(path) {
 
 /** Asserts (with `assert`) that no frame is malformed, has an expert error or a checksum not verified good. */
 export function assertCleanFrames(assert, list) {
-  const describe = (f) => `frame ${f.number} (${f.protocols.join(':')})`;
+  const describe = (f) => `frame ${f.number} (${f.protocols.join(":")}) from ${f.ipSource.join(",")} port ${f.tcpSourcePort.join(",")} flags ${f.tcpFlags.join(",")} len ${f.tcpLength.join(",")}`;
   for (const f of list) {
     assert.ok(!f.protocols.includes('_ws.malformed') && f.malformed === '', `${describe(f)} is malformed`);
     assert.ok(f.severities.every((s) => s < EXPERT_ERROR), `${describe(f)} has an expert error: ${f.severities}`);
