@@ -292,6 +292,23 @@ describe("tcp: malformed and corrupted segments", () => {
     expect<i32>(repr.parse(packet, LOCALHOST, 0x0a000001, true)).toBe(WireError.BadChecksum);
   });
 
+  // A pure ACK the Linux kernel sent over a TAP device (tests/host/linux/, 10.77.185.1 to
+  // 10.77.185.2): its checksum field is 0xffff where a fresh computation gives 0x0000. Both are
+  // zero in one's complement (RFC 1624 section 3) and Linux's incremental updates produce either,
+  // so the segment is valid and must not be dropped as a bad checksum.
+  it("accepts a checksum of 0xffff where the computed one is 0x0000 (negative zero, from Linux)", () => {
+    const ip = new Ip(
+      "45 00 00 28 c8 1b 40 00 40 06 ec 16 0a 4d b9 01 0a 4d b9 02 " +
+      "d8 ce 00 50 4c 58 85 57 05 73 78 af 50 10 00 46 ff ff 00 00");
+    expect<u16>(readU16(ip.tcp + CHECKSUM_FIELD)).toBe(0xffff);
+    const repr = new TcpRepr();
+    expect<i32>(parseIp(ip, repr, true)).toBe(WireError.Ok);
+    // The other form of the same zero verifies too.
+    writeU16(ip.tcp + CHECKSUM_FIELD, 0x0000);
+    expect<i32>(parseIp(ip, repr, true)).toBe(WireError.Ok);
+    expect<u32>(repr.ack).toBe(0x057378af);
+  });
+
   it("accepts a wrong checksum when told the frame is trusted", () => {
     const ip = fixed(3);
     writeU16(ip.tcp + CHECKSUM_FIELD, 0x1234);
