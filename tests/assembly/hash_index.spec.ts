@@ -33,6 +33,29 @@ describe("hash index", () => {
     expect<i32>(h.size).toBe(2);
   });
 
+  // find() remembers its last answer (the hot path looks up one connection again and again): the
+  // memory must never outlive the mapping.
+  it("a key found just before it is removed, or before clear(), is not found after", () => {
+    const h = new HashIndex(8, K0, K1);
+    h.insert(5, 1, 77);
+    h.insert(6, 2, 77);
+    expect<i32>(h.find(5, 77)).toBe(1);
+    expect<i32>(h.find(5, 77)).toBe(1);
+    expect<i32>(h.find(5, 78)).toBe(HASH_NONE);
+    // Removing another key leaves the remembered one mapped.
+    expect<i32>(h.remove(6, 77)).toBe(2);
+    expect<i32>(h.find(5, 77)).toBe(1);
+    expect<i32>(h.remove(5, 77)).toBe(1);
+    expect<i32>(h.find(5, 77)).toBe(HASH_NONE);
+    // Mapped again to another slot: the new slot, not the remembered old one.
+    expect<bool>(h.insert(5, 4, 77)).toBe(true);
+    expect<i32>(h.find(5, 77)).toBe(4);
+    h.clear();
+    expect<i32>(h.find(5, 77)).toBe(HASH_NONE);
+    expect<bool>(h.insert(5, 3, 77)).toBe(true);
+    expect<i32>(h.find(5, 77)).toBe(3);
+  });
+
   it("refuses a duplicate key and slots out of range, changing nothing", () => {
     const h = new HashIndex(4, K0, K1);
     expect<bool>(h.insert(9, 1)).toBe(true);
