@@ -10,7 +10,7 @@
 // poll); and the earliest deadline of all.
 
 import {
-  LAYOUT_RX_DESC, LAYOUT_RX_AVAIL, LAYOUT_RX_USED, LAYOUT_RX_SIZE, LAYOUT_TX_DESC, LAYOUT_TX_AVAIL,
+  LAYOUT_RX_DESC, LAYOUT_FEATURES, LAYOUT_RX_AVAIL, LAYOUT_RX_USED, LAYOUT_RX_SIZE, LAYOUT_TX_DESC, LAYOUT_TX_AVAIL,
   LAYOUT_TX_USED, LAYOUT_TX_SIZE, LAYOUT_BUFFER_BYTES, LAYOUT_EVENTS, LAYOUT_EVENT_CAPACITY,
   LAYOUT_IO, LAYOUT_IO_BYTES, LAYOUT_STATS, LAYOUT_STAT_COUNT, LAYOUT_RESULT, LAYOUT_MAC, STAT_COUNT,
   VIRTIO_NET_HDR_BYTES, VIRTIO_NET_HDR_FLAGS, VIRTIO_NET_HDR_F_DATA_VALID, STAT_RX_DROP_DEVICE_ERROR,
@@ -59,7 +59,7 @@ const OBJECT_ALLOWANCE_BYTES: u64 = 64 * 1024;
  */
 export function footprint(config: Config): u64 {
   const frameBytes = ETHERNET_HEADER_LEN + config.mtu;
-  const bufferBytes = VIRTIO_NET_HDR_BYTES + frameBytes;
+  const bufferBytes = VIRTIO_NET_HDR_BYTES + config.deviceFrameBytes;
   return Virtqueue.bytesFor(config.rxQueueSize, bufferBytes) +
     Virtqueue.bytesFor(config.txQueueSize, bufferBytes) +
     NeighborCache.bytesFor(config.neighbours, config.neighbourPending, frameBytes) +
@@ -133,7 +133,9 @@ export class Core {
       iface.addAddress(unchecked(config.addresses[i]), unchecked(config.prefixLengths[i]));
     }
     const frameBytes = ETHERNET_HEADER_LEN + config.mtu;
-    const bufferBytes = VIRTIO_NET_HDR_BYTES + frameBytes;
+    // Queue buffers hold the largest frame the device exchanges (a 64 KiB segment with
+    // segmentation offload); everything else (neighbour and loopback queues) holds MTU-sized ones.
+    const bufferBytes = VIRTIO_NET_HDR_BYTES + config.deviceFrameBytes;
     const tx = new Virtqueue(config.txQueueSize, bufferBytes, false);
     const neighbours = new NeighborCache(config.neighbours, config.neighbourPending, frameBytes,
       config.neighbourLifetime, config.arpRetry, config.arpMaxRequests,
@@ -141,7 +143,7 @@ export class Core {
     const loopback = new Loopback(config.loopbackFrames, frameBytes);
     const events = new EventRing(config.eventRingSize, eventSources(config));
     const egress = new Egress(iface, tx, loopback, neighbours, config.mtu, <u16>random.next(),
-      (config.flags & CONFIG_FLAG_TX_CHECKSUM_OFFLOAD) != 0);
+      (config.flags & CONFIG_FLAG_TX_CHECKSUM_OFFLOAD) != 0, config.segmentationOffload);
     const udpTable = new SocketTable(<u8>SOCKET_KIND_UDP, config.maxSockets, config.udpRxBytes,
       config.udpRxDatagrams, 0, secret);
     const pingTable = new SocketTable(<u8>SOCKET_KIND_ICMP, config.icmpSockets, config.udpRxBytes,
@@ -187,6 +189,7 @@ export class Core {
     store<u32>(t + LAYOUT_RESULT, <u32>resultArea);
     store<u64>(t + LAYOUT_MAC, 0);
     writeMac(t + LAYOUT_MAC, this.iface.mac);
+    store<u32>(t + LAYOUT_FEATURES, this.config.flags);
   }
 
   /** Moves the core's clock to `now` if that is later; returns the core's time. */

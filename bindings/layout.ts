@@ -64,8 +64,15 @@ export const CONFIG_FLAG_TX_CHECKSUM_OFFLOAD = 1;
  * sequence numbers next to 2^32 (field report 004). Predictable ISNs are unsafe on a real network.
  */
 export const CONFIG_FLAG_TCP_FIXED_ISS = 2;
+/**
+ * CONFIG_FLAGS bit (VIRTIO_NET_F_HOST_TSO4 and VIRTIO_NET_F_GUEST_TSO4, which need
+ * CONFIG_FLAG_TX_CHECKSUM_OFFLOAD): TCP may hand the device one segment of up to 64 KiB that the
+ * device cuts into MSS-sized ones (gso_type VIRTIO_NET_GSO_TCPV4, gso_size the MSS), and the
+ * core takes such segments whole. Every queue buffer then holds a 65,535-byte IP packet.
+ */
+export const CONFIG_FLAG_SEGMENTATION_OFFLOAD = 4;
 /** Every CONFIG_FLAGS bit this core knows; others make init fail. */
-export const CONFIG_FLAGS_KNOWN = 3;
+export const CONFIG_FLAGS_KNOWN = 7;
 
 // ## Layout table (core -> host, at layoutTable() after init): where init put each region.
 export const LAYOUT_BYTES = 128;
@@ -91,6 +98,8 @@ export const LAYOUT_RESULT = 60;
 /** The interface's MAC address (6 bytes, then 2 zero bytes): the config's, or one derived from the secret. */
 export const LAYOUT_MAC = 64;
 export const LAYOUT_MAC_BYTES = 8;
+/** The CONFIG_FLAGS the core runs with (the device's negotiated features: offloads). */
+export const LAYOUT_FEATURES = 72;
 
 // ## VirtIO 1.2 split virtqueues (section 2.7), driver = core, device = host.
 //
@@ -121,6 +130,8 @@ export const VIRTQ_MAX_SIZE = 32768;
 export const VIRTIO_NET_HDR_BYTES = 12;
 export const VIRTIO_NET_HDR_FLAGS = 0;
 export const VIRTIO_NET_HDR_GSO_TYPE = 1;
+export const VIRTIO_NET_HDR_HDR_LEN = 2;
+export const VIRTIO_NET_HDR_GSO_SIZE = 4;
 export const VIRTIO_NET_HDR_CSUM_START = 6;
 export const VIRTIO_NET_HDR_CSUM_OFFSET = 8;
 export const VIRTIO_NET_HDR_NUM_BUFFERS = 10;
@@ -128,6 +139,14 @@ export const VIRTIO_NET_HDR_NUM_BUFFERS = 10;
 export const VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
 /** RX: the device vouches for the checksums; the core skips verifying them. */
 export const VIRTIO_NET_HDR_F_DATA_VALID = 2;
+/** gso_type: an ordinary frame. */
+export const VIRTIO_NET_GSO_NONE = 0;
+/**
+ * gso_type: one TCP/IPv4 segment standing for several: hdr_len bytes of Ethernet, IPv4 and TCP
+ * headers, then payload that is cut into gso_size-byte segments, each with those headers
+ * (sequence number, IP length and identification, flags and checksums fixed per segment).
+ */
+export const VIRTIO_NET_GSO_TCPV4 = 1;
 
 // ## Event ring (core -> host), filled during poll and socket calls, drained by the host after
 // every poll. At most one unread entry per socket: later events for it are merged into that entry

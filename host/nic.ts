@@ -16,38 +16,20 @@
 import { layout } from '../bindings/index.js';
 import type { CoreExports } from '../bindings/index.js';
 import type { FrameRings, RingListener, Transmit, TransmitOptions } from './devices/endpoint.js';
+import { completeChecksum } from './devices/checksum.js';
+import { TcpSegmentCutter } from './devices/tcp-segmentation.js';
 
 const {
   VIRTQ_DESC_BYTES, VIRTQ_DESC_ADDR, VIRTQ_DESC_LEN, VIRTQ_RING_IDX, VIRTQ_RING_ENTRIES,
   VIRTQ_AVAIL_ENTRY_BYTES, VIRTQ_USED_ENTRY_BYTES, VIRTQ_USED_ENTRY_ID, VIRTQ_USED_ENTRY_LEN,
   VIRTIO_NET_HDR_BYTES, VIRTIO_NET_HDR_FLAGS, VIRTIO_NET_HDR_F_DATA_VALID, VIRTIO_NET_HDR_F_NEEDS_CSUM,
-  VIRTIO_NET_HDR_CSUM_START, VIRTIO_NET_HDR_CSUM_OFFSET,
+  VIRTIO_NET_HDR_CSUM_START, VIRTIO_NET_HDR_CSUM_OFFSET, VIRTIO_NET_HDR_GSO_TYPE, VIRTIO_NET_HDR_HDR_LEN,
+  VIRTIO_NET_HDR_GSO_SIZE, VIRTIO_NET_GSO_NONE, VIRTIO_NET_GSO_TCPV4,
 } = layout;
 
-/** A checksum that computes to zero is sent as its one's complement twin (RFC 768 for UDP). */
-const ZERO_CHECKSUM_SENT_AS = 0xffff;
 const U16_MODULO = 0x10000;
-const U16_MASK = 0xffff;
-const U16_BITS = 16;
 /** No descriptor taken. */
 const NONE = -1;
-
-/**
- * The device's half of VIRTIO_NET_F_CSUM: the field at start + offset holds the pseudo-header
- * sum; the one's complement sum from `start` to the end of the frame completes it (RFC 1071).
- * The frame is bytes[base, base + length).
- */
-export function completeChecksum(bytes: Uint8Array, base: number, length: number, start: number, offset: number): void {
-  let sum = 0;
-  const end = base + length;
-  let i = base + start;
-  for (; i + 1 < end; i += 2) sum += (bytes[i]! << 8) | bytes[i + 1]!;
-  if (i < end) sum += bytes[i]! << 8;
-  while (sum > U16_MASK) sum = (sum & U16_MASK) + (sum >>> U16_BITS);
-  const checksum = (~sum & U16_MASK) || ZERO_CHECKSUM_SENT_AS;
-  bytes[base + start + offset] = checksum >> 8;
-  bytes[base + start + offset + 1] = checksum & 0xff;
-}
 
 interface QueueRegions {
   desc: number;
@@ -105,6 +87,10 @@ export interface NicCounters {
   txNoLink: number;
   /** Transport checksums the core left partial and this device completed (the link verifies them). */
   txChecksumsCompleted: number;
+  /** Large TCP segments (segmentation offload) cut into MSS-sized ones for a receiver that cannot take them whole. */
+  txSegmentsCut: number;
+  /** Frames whose virtio header claimed a large TCP segment they were not: dropped. */
+  txBadSegments: number;
 }
 
 /** What the Nic needs from the stack it belongs to. */
@@ -118,7 +104,16 @@ export interface NicHost {
 export class Nic implements FrameRings {
   readonly rx: DeviceQueue;
   readonly tx: DeviceQueue;
-  readonly counters: NicCounters = { rxNoBuffer: 0, rxOversize: 0, txNoLink: 0, txChecksumsCompleted: 0 };
+  readonly counters: NicCounters = {
+    rxNoBuffer: 0, rxOversize: 0, txNoLink: 0, txChecksumsCompleted: 0, txSegmentsCut: 0, txBadSegments: 0,
+  };
+  /** The core negotiated segmentation offload: it sends large TCP segments and takes them whole. */
+  readonly takesLargeSegments: boolean;
+  readonly #cutter = new TcpSegmentCutter();
+  /** The descriptor whose large segment the cutter is handing out (NONE: none). */
+  #cutId = NONE;
+  txSegmentSize = 0;
+  txHeadersLen = 0;
   #view: DataView;
   #bytes: Uint8Array;
   #words: Int32Array;
@@ -144,6 +139,7 @@ export class Nic implements FrameRings {
       desc: u32(layout.LAYOUT_TX_DESC), avail: u32(layout.LAYOUT_TX_AVAIL),
       used: u32(layout.LAYOUT_TX_USED), size: u32(layout.LAYOUT_TX_SIZE),
     });
+    this.takesLargeSegments = (u32(layout.LAYOUT_FEATURES) & layout.CONFIG_FLAG_SEGMENTATION_OFFLOAD) !== 0;
   }
 
   /**
@@ -205,7 +201,7 @@ export class Nic implements FrameRings {
     if (listener) {
       if (this.closed) return 0;
       const view = this.#memoryView();
-      if (this.tx.pending(view) > 0) listener.onTransmitReady();
+      if (this.txPending() > 0) listener.onTransmitReady();
       if (this.rx.pending(view) > 0) listener.onReceiveRoom();
       return 0;
     }
@@ -233,19 +229,54 @@ export class Nic implements FrameRings {
     this.host.requestPoll();
   }
 
+  /** Frames to transmit: those offered, and the segments left of a large one being cut. */
   txPending(): number {
-    return this.closed ? 0 : this.tx.pending(this.#memoryView());
+    return this.closed ? 0 : this.tx.pending(this.#memoryView()) + this.#cutter.remaining;
   }
 
-  takeTx(acceptsPartialChecksum: boolean): number {
+  takeTx(acceptsPartialChecksum: boolean, acceptsLargeSegments = false): number {
+    if (this.#txId !== NONE) return NONE;
+    const cutter = this.#cutter;
+    const bytes = this.#bytes;
+    this.txSegmentSize = 0;
+    this.txHeadersLen = 0;
+    if (cutter.remaining > 0) {
+      // The next piece of the large segment being cut (its descriptor stays taken until the last).
+      this.#txId = this.#cutId;
+      this.txOffset = cutter.next(bytes, acceptsPartialChecksum);
+      this.counters.txSegmentsCut++;
+      return cutter.segmentLength;
+    }
     const view = this.#memoryView();
-    if (this.#txId !== NONE || this.tx.pending(view) === 0) return NONE;
+    if (this.tx.pending(view) === 0) return NONE;
     const id = this.tx.take(view);
     const addr = this.tx.address(view, id);
     const len = this.tx.length(view, id);
     this.#txId = id;
     this.txOffset = addr + VIRTIO_NET_HDR_BYTES;
     const length = len > VIRTIO_NET_HDR_BYTES ? len - VIRTIO_NET_HDR_BYTES : 0;
+    const gsoType = length > 0 ? view.getUint8(addr + VIRTIO_NET_HDR_GSO_TYPE) : VIRTIO_NET_GSO_NONE;
+    if (gsoType !== VIRTIO_NET_GSO_NONE) {
+      const segmentSize = view.getUint16(addr + VIRTIO_NET_HDR_GSO_SIZE, true);
+      const headersLen = view.getUint16(addr + VIRTIO_NET_HDR_HDR_LEN, true);
+      if (gsoType !== VIRTIO_NET_GSO_TCPV4 || !this.takesLargeSegments ||
+          !cutter.start(bytes, this.txOffset, length, headersLen, segmentSize)) {
+        // Not the segment its header claims (only a broken core writes one): never sent.
+        this.counters.txBadSegments++;
+        cutter.stop();
+        this.completeTx();
+        return this.takeTx(acceptsPartialChecksum, acceptsLargeSegments);
+      }
+      if (!acceptsLargeSegments) {
+        this.#cutId = id;
+        this.txOffset = cutter.next(bytes, acceptsPartialChecksum);
+        this.counters.txSegmentsCut++;
+        return cutter.segmentLength;
+      }
+      cutter.stop();
+      this.txSegmentSize = segmentSize;
+      this.txHeadersLen = headersLen;
+    }
     if (length > 0 && !acceptsPartialChecksum &&
         (view.getUint8(addr + VIRTIO_NET_HDR_FLAGS) & VIRTIO_NET_HDR_F_NEEDS_CSUM) !== 0) {
       const start = view.getUint16(addr + VIRTIO_NET_HDR_CSUM_START, true);
@@ -260,6 +291,14 @@ export class Nic implements FrameRings {
 
   completeTx(): void {
     if (this.#txId === NONE) return;
+    if (this.#txId === this.#cutId) {
+      // The descriptor goes back with its last segment.
+      this.#txId = NONE;
+      if (this.#cutter.remaining > 0) return;
+      this.tx.complete(this.#memoryView(), this.#cutId, 0);
+      this.#cutId = NONE;
+      return;
+    }
     this.tx.complete(this.#memoryView(), this.#txId, 0);
     this.#txId = NONE;
   }
@@ -281,13 +320,19 @@ export class Nic implements FrameRings {
     return this.#rxCapacity > VIRTIO_NET_HDR_BYTES ? this.#rxCapacity - VIRTIO_NET_HDR_BYTES : 0;
   }
 
-  completeRx(length: number, trusted: boolean): void {
+  completeRx(length: number, trusted: boolean, segmentSize = 0, headersLen = 0): void {
     if (this.#rxId === NONE) return;
     const view = this.#memoryView();
     const bytes = this.#bytes;
     const header = this.rxOffset - VIRTIO_NET_HDR_BYTES;
     bytes.fill(0, header, this.rxOffset);
     if (trusted) bytes[header + VIRTIO_NET_HDR_FLAGS] = VIRTIO_NET_HDR_F_DATA_VALID;
+    if (segmentSize > 0) {
+      // virtio 1.2 5.1.6.4: a large segment received whole says what it stands for.
+      bytes[header + VIRTIO_NET_HDR_GSO_TYPE] = VIRTIO_NET_GSO_TCPV4;
+      view.setUint16(header + VIRTIO_NET_HDR_HDR_LEN, headersLen, true);
+      view.setUint16(header + VIRTIO_NET_HDR_GSO_SIZE, segmentSize, true);
+    }
     this.rx.complete(view, this.#rxId, VIRTIO_NET_HDR_BYTES + length);
     this.#rxId = NONE;
   }

@@ -84,11 +84,20 @@ export interface StackOptions {
   /** Where to load the core from (default: the module embedded in the bundle). */
   core?: CoreSource;
   /**
-   * Transmit checksum offload (virtio VIRTIO_NET_F_CSUM): the core leaves UDP checksums for the
-   * device, which passes them on partial over a trusted link and completes them otherwise.
+   * Transmit checksum offload (virtio VIRTIO_NET_F_CSUM): the core leaves UDP and TCP checksums
+   * for the device, which passes them on partial over a trusted link and completes them otherwise.
    * Default false.
    */
   checksumOffload?: boolean;
+  /**
+   * TCP segmentation offload (virtio VIRTIO_NET_F_HOST_TSO4 and GUEST_TSO4; implies
+   * checksumOffload): TCP hands the device segments of up to 64 KiB. A link to another stack
+   * with segmentationOffload carries them whole; every other receiver (a stack without it, a
+   * switch, a tap, a capture) gets the MSS-sized segments the device cuts them into, with
+   * complete checksums. Every queue buffer then holds 64 KiB (default queue sizes 64 instead of
+   * 256). Default false.
+   */
+  segmentationOffload?: boolean;
   /**
    * Tests only: every TCP initial sequence number is this value plus a 4-microsecond clock,
    * instead of RFC 6528's keyed hash (so a test can start next to 2^32, field report 004).
@@ -375,7 +384,8 @@ function writeConfig(config: DataView, options: StackOptions, seed: bigint): { c
     const secret = new Uint8Array(config.buffer, config.byteOffset + layout.CONFIG_SECRET, layout.CONFIG_SECRET_BYTES);
     globalThis.crypto.getRandomValues(secret);
   }
-  let flags = options.checksumOffload ? layout.CONFIG_FLAG_TX_CHECKSUM_OFFLOAD : 0;
+  let flags = options.checksumOffload || options.segmentationOffload ? layout.CONFIG_FLAG_TX_CHECKSUM_OFFLOAD : 0;
+  if (options.segmentationOffload) flags |= layout.CONFIG_FLAG_SEGMENTATION_OFFLOAD;
   if (options.tcpIssBase !== undefined) {
     const base = options.tcpIssBase;
     if (typeof base !== 'number' || !Number.isInteger(base) || base < 0 || base > 0xffff_ffff) {

@@ -11,12 +11,13 @@ import {
   CONFIG_ADDRESS_COUNT, CONFIG_ADDRESSES, CONFIG_ADDRESS_STRIDE, CONFIG_MAX_ADDRESSES,
   CONFIG_PORT_UNREACHABLE_PER_SECOND, CONFIG_ICMP_SOCKETS, CONFIG_SECRET, CONFIG_TCP_CONNECTIONS,
   CONFIG_TCP_LISTENERS, CONFIG_TCP_SEND_BYTES, CONFIG_TCP_RECV_BYTES, CONFIG_TCP_TIME_WAIT_ENTRIES,
-  CONFIG_TCP_TIME_WAIT_MS, CONFIG_TCP_LINGER_MS, CONFIG_TCP_ORPHAN_MS, CONFIG_TCP_ISS_BASE, VIRTQ_MAX_SIZE, CONFIG_FLAGS_KNOWN, VIRTQ_DESC_BYTES,
+  CONFIG_TCP_TIME_WAIT_MS, CONFIG_TCP_LINGER_MS, CONFIG_TCP_ORPHAN_MS, CONFIG_TCP_ISS_BASE, VIRTQ_MAX_SIZE, CONFIG_FLAGS_KNOWN, CONFIG_FLAG_SEGMENTATION_OFFLOAD,
+  CONFIG_FLAG_TX_CHECKSUM_OFFLOAD, VIRTQ_DESC_BYTES,
   VIRTQ_AVAIL_ENTRY_BYTES, VIRTQ_USED_ENTRY_BYTES, VIRTIO_NET_HDR_BYTES, EVENT_BYTES,
 } from "../../bindings/layout";
 import { readMac } from "../wire/bytes";
 import { macIsUnicast } from "../wire/arp";
-import { IPV4_MIN_MTU, ipv4IsMulticast, ipv4IsClassE, ipv4IsThisNetwork } from "../wire/ipv4";
+import { IPV4_MIN_MTU, IPV4_MAX_PACKET_LEN, ipv4IsMulticast, ipv4IsClassE, ipv4IsThisNetwork } from "../wire/ipv4";
 import { ETHERNET_HEADER_LEN } from "../wire/ethernet";
 import { MICROS_PER_MILLI } from "../time";
 
@@ -33,6 +34,8 @@ const DEFAULT_NEIGHBOUR_LIFETIME_MS: u32 = 60_000;
 const DEFAULT_ARP_RETRY_MS: u32 = 1_000;
 const DEFAULT_ARP_MAX_REQUESTS: u32 = 3;
 const DEFAULT_QUEUE_SIZE: u32 = 256;
+/** With segmentation offload every buffer holds 64 KiB: 64 of them each way are 4 MiB. */
+const DEFAULT_QUEUE_SIZE_LARGE_FRAMES: u32 = 64;
 const DEFAULT_MTU: u32 = 1500;
 const DEFAULT_EVENT_RING_SIZE: u32 = 1024;
 const DEFAULT_LOOPBACK_FRAMES: u32 = 64;
@@ -107,6 +110,19 @@ export class Config {
   /** CONFIG_TCP_ISS_BASE (used only with CONFIG_FLAG_TCP_FIXED_ISS). */
   tcpIssBase: u32 = 0;
 
+  /** TCP may hand the device segments of up to 64 KiB, and takes them whole (CONFIG_FLAG_SEGMENTATION_OFFLOAD). */
+  get segmentationOffload(): bool {
+    return (this.flags & CONFIG_FLAG_SEGMENTATION_OFFLOAD) != 0;
+  }
+
+  /**
+   * Bytes of the largest frame a queue buffer holds: an MTU-sized packet, or with segmentation
+   * offload the largest IPv4 packet (RFC 791: a 16-bit total length).
+   */
+  get deviceFrameBytes(): i32 {
+    return ETHERNET_HEADER_LEN + (this.segmentationOffload ? IPV4_MAX_PACKET_LEN : this.mtu);
+  }
+
   /** Reads and validates the block at `ptr`; returns false (nothing changed elsewhere) if invalid. */
   read(ptr: usize): bool {
     const sockets = orDefault(load<u32>(ptr + CONFIG_MAX_SOCKETS), DEFAULT_MAX_SOCKETS);
@@ -118,8 +134,11 @@ export class Config {
     const lifetimeMs = orDefault(load<u32>(ptr + CONFIG_NEIGHBOUR_LIFETIME_MS), DEFAULT_NEIGHBOUR_LIFETIME_MS);
     const retryMs = orDefault(load<u32>(ptr + CONFIG_ARP_RETRY_MS), DEFAULT_ARP_RETRY_MS);
     const maxRequests = orDefault(load<u32>(ptr + CONFIG_ARP_MAX_REQUESTS), DEFAULT_ARP_MAX_REQUESTS);
-    const rxQueue = orDefault(load<u32>(ptr + CONFIG_RX_QUEUE_SIZE), DEFAULT_QUEUE_SIZE);
-    const txQueue = orDefault(load<u32>(ptr + CONFIG_TX_QUEUE_SIZE), DEFAULT_QUEUE_SIZE);
+    const flags = load<u32>(ptr + CONFIG_FLAGS);
+    const largeFrames = (flags & CONFIG_FLAG_SEGMENTATION_OFFLOAD) != 0;
+    const defaultQueue = largeFrames ? DEFAULT_QUEUE_SIZE_LARGE_FRAMES : DEFAULT_QUEUE_SIZE;
+    const rxQueue = orDefault(load<u32>(ptr + CONFIG_RX_QUEUE_SIZE), defaultQueue);
+    const txQueue = orDefault(load<u32>(ptr + CONFIG_TX_QUEUE_SIZE), defaultQueue);
     const mtu = orDefault(load<u32>(ptr + CONFIG_MTU), DEFAULT_MTU);
     const events = orDefault(load<u32>(ptr + CONFIG_EVENT_RING_SIZE), DEFAULT_EVENT_RING_SIZE);
     const loopback = orDefault(load<u32>(ptr + CONFIG_LOOPBACK_FRAMES), DEFAULT_LOOPBACK_FRAMES);
@@ -146,7 +165,9 @@ export class Config {
     if (tcpSend < MIN_TCP_BUFFER || tcpSend > MAX_SOCKET_BUFFER || tcpRecv < MIN_TCP_BUFFER || tcpRecv > MAX_SOCKET_BUFFER) return false;
     if (timeWaitMs > MAX_DURATION_MS || lingerMs > MAX_DURATION_MS || orphanMs > MAX_DURATION_MS) return false;
     // An unknown feature bit is a host built for a newer core: refuse rather than ignore it.
-    if ((load<u32>(ptr + CONFIG_FLAGS) & ~<u32>CONFIG_FLAGS_KNOWN) != 0) return false;
+    if ((flags & ~<u32>CONFIG_FLAGS_KNOWN) != 0) return false;
+    // virtio 1.2 5.1.3.1: HOST_TSO4 and GUEST_TSO4 depend on the checksum features.
+    if (largeFrames && (flags & CONFIG_FLAG_TX_CHECKSUM_OFFLOAD) == 0) return false;
     for (let i: u32 = 0; i < count; i++) {
       const at = ptr + CONFIG_ADDRESSES + i * CONFIG_ADDRESS_STRIDE;
       if (!isUsableAddress(load<u32>(at), load<u32>(at + 4))) return false;
@@ -180,7 +201,7 @@ export class Config {
     this.tcpLinger = <i64>lingerMs * MICROS_PER_MILLI;
     this.tcpOrphanTimeout = <i64>orphanMs * MICROS_PER_MILLI;
     this.tcpIssBase = load<u32>(ptr + CONFIG_TCP_ISS_BASE);
-    this.flags = load<u32>(ptr + CONFIG_FLAGS);
+    this.flags = flags;
     this.seed = load<u64>(ptr + CONFIG_SEED);
     this.secret0 = load<u64>(ptr + CONFIG_SECRET);
     this.secret1 = load<u64>(ptr + CONFIG_SECRET + 8);

@@ -10,12 +10,13 @@
 
 import {
   VIRTIO_NET_HDR_BYTES, VIRTIO_NET_HDR_FLAGS, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_CSUM_START,
-  VIRTIO_NET_HDR_CSUM_OFFSET, STAT_TX_FRAMES, STAT_TX_BYTES, STAT_TX_QUEUE_FULL, STAT_LOOPBACK_FRAMES,
+  VIRTIO_NET_HDR_CSUM_OFFSET, VIRTIO_NET_HDR_GSO_TYPE, VIRTIO_NET_HDR_HDR_LEN, VIRTIO_NET_HDR_GSO_SIZE,
+  VIRTIO_NET_GSO_TCPV4, STAT_TX_FRAMES, STAT_TX_BYTES, STAT_TX_QUEUE_FULL, STAT_LOOPBACK_FRAMES,
   STAT_LOOPBACK_QUEUE_FULL, STAT_TX_NO_ROUTE, STAT_ARP_REQUESTS_SENT,
 } from "../../bindings/layout";
 import * as Errno from "../../bindings/errno_values";
 import { ETHERNET_HEADER_LEN, ETHERNET_MIN_FRAME_LEN, EthernetRepr, EtherType } from "../wire/ethernet";
-import { IPV4_HEADER_LEN, IPV4_DEFAULT_TTL, Ipv4Repr } from "../wire/ipv4";
+import { IPV4_HEADER_LEN, IPV4_DEFAULT_TTL, IPV4_MAX_PACKET_LEN, Ipv4Repr } from "../wire/ipv4";
 import { ArpRepr, ArpOperation } from "../wire/arp";
 import { MAC_BROADCAST } from "../wire/bytes";
 import { Virtqueue, NO_DESCRIPTOR } from "../storage/virtqueue";
@@ -29,6 +30,9 @@ import { UDP_NO_CHECKSUM, UDP_ZERO_CHECKSUM_SENT_AS } from "../wire/udp";
 
 /** sendIp's `partialChecksumAt` when the transport checksum is complete. */
 export const CHECKSUM_COMPLETE: i32 = -1;
+
+/** sendIp's `segmentSize` for an ordinary packet, which the device sends as it is. */
+export const NOT_SEGMENTED: i32 = 0;
 
 /** Offset of the Ethernet header inside a workspace (after the virtio_net_hdr). */
 const FRAME_OFFSET: usize = VIRTIO_NET_HDR_BYTES;
@@ -72,6 +76,11 @@ export class Egress {
   readonly mtu: i32;
   /** The device completes transport checksums (VIRTIO_NET_F_CSUM was negotiated). */
   readonly checksumOffload: bool;
+  /**
+   * The device cuts one large TCP segment into MSS-sized ones (VIRTIO_NET_F_HOST_TSO4): a segment
+   * built straight in a transmit buffer may then carry a whole IPv4 packet's worth of payload.
+   */
+  readonly segmentationOffload: bool;
   private readonly ip: Ipv4Repr = new Ipv4Repr();
   private readonly eth: EthernetRepr = new EthernetRepr();
   private readonly arp: ArpRepr = new ArpRepr();
@@ -85,9 +94,11 @@ export class Egress {
     mtu: i32,
     firstIdent: u16,
     checksumOffload: bool,
+    segmentationOffload: bool = false,
   ) {
     this.mtu = mtu;
     this.checksumOffload = checksumOffload;
+    this.segmentationOffload = segmentationOffload;
     const bytes = Egress.workspaceBytes(mtu);
     const data = new Workspace(bytes);
     this.data = data;
@@ -105,6 +116,18 @@ export class Egress {
   /** Largest transport segment (header + payload) one IPv4 packet can carry without fragments. */
   @inline get maxTransportLen(): i32 {
     return this.mtu - IPV4_HEADER_LEN;
+  }
+
+  /**
+   * Largest transport segment that may be built in `ws`: with segmentation offload, one in a
+   * transmit buffer (the direct workspace) may fill a whole IPv4 packet for the device to cut;
+   * anything else (the loopback ring, the neighbour cache, a copy) holds MTU-sized packets.
+   */
+  maxTransportLenIn(ws: Workspace): i32 {
+    if (this.segmentationOffload && ws === this.direct && this.directId != NO_DESCRIPTOR) {
+      return IPV4_MAX_PACKET_LEN - IPV4_HEADER_LEN;
+    }
+    return this.maxTransportLen;
   }
 
   /**
@@ -141,12 +164,20 @@ export class Egress {
   /**
    * Sends the transport segment of `transportLen` bytes already written at ws.payloadPtr, from
    * src to dst. `partialChecksumAt`: offset in the segment of a checksum field that holds only the
-   * pseudo-header sum, for the device to complete (CHECKSUM_COMPLETE if there is none). Returns 0
-   * when sent or queued for ARP, or a negative errno.
+   * pseudo-header sum, for the device to complete (CHECKSUM_COMPLETE if there is none).
+   * `segmentSize`: a TCP segment longer than maxTransportLen, built in a transmit buffer (see
+   * maxTransportLenIn), is handed to the device to cut into segments of that many payload bytes
+   * after `transportHeaderLen` bytes of TCP header. Returns 0 when sent or queued for ARP, or a
+   * negative errno.
    */
   sendIp(ws: Workspace, src: u32, dst: u32, protocol: u8, transportLen: i32, now: i64,
-    partialChecksumAt: i32 = CHECKSUM_COMPLETE, ttl: u8 = IPV4_DEFAULT_TTL): i32 {
-    if (transportLen < 0 || transportLen > this.maxTransportLen) return -Errno.EMSGSIZE;
+    partialChecksumAt: i32 = CHECKSUM_COMPLETE, ttl: u8 = IPV4_DEFAULT_TTL,
+    segmentSize: i32 = NOT_SEGMENTED, transportHeaderLen: i32 = 0): i32 {
+    if (transportLen < 0 || transportLen > this.maxTransportLenIn(ws)) return -Errno.EMSGSIZE;
+    // Only a payload longer than one segment is cut; the device needs the checksum left to it.
+    const segmented = transportLen > this.maxTransportLen && segmentSize > 0 &&
+      partialChecksumAt != CHECKSUM_COMPLETE;
+    if (transportLen > this.maxTransportLen && !segmented) return -Errno.EMSGSIZE;
     const ip = this.ip;
     ip.src = src;
     ip.dst = dst;
@@ -167,8 +198,14 @@ export class Egress {
       if (dst == this.directDst) {
         // Built in place: nothing between workspaceFor and here changed where the frame goes.
         this.writeEthernet(ws.framePtr, this.directMac, EtherType.IPV4);
-        this.finish(id, frameLen, partialChecksumAt);
+        if (segmented) this.finish(id, frameLen, partialChecksumAt, segmentSize, transportHeaderLen);
+        else this.finish(id, frameLen, partialChecksumAt);
         return 0;
+      }
+      // A segment to cut exists only in a transmit buffer: it cannot take the other way.
+      if (segmented) {
+        this.tx.release(id);
+        return -Errno.EMSGSIZE;
       }
       // Another destination than asked for: send it the ordinary way, copying out of the buffer
       // before it goes back to the queue.
@@ -243,11 +280,19 @@ export class Egress {
 
   /**
    * Offers descriptor `id`, whose buffer holds a frame of `frameLen` bytes after the virtio header,
-   * to the device: writes the header, pads the frame to the Ethernet minimum, counts it.
+   * to the device: writes the header, pads the frame to the Ethernet minimum, counts it. With a
+   * `segmentSize`, the frame is one TCP segment for the device to cut (virtio 1.2 5.1.6.2,
+   * gso_type TCPV4): hdr_len counts every header before the payload, gso_size the payload per segment.
    */
-  private finish(id: i32, frameLen: i32, partialChecksumAt: i32): void {
+  private finish(id: i32, frameLen: i32, partialChecksumAt: i32,
+    segmentSize: i32 = NOT_SEGMENTED, transportHeaderLen: i32 = 0): void {
     const buffer = this.tx.bufferOf(id);
     memory.fill(buffer, 0, VIRTIO_NET_HDR_BYTES);
+    if (segmentSize != NOT_SEGMENTED) {
+      store<u8>(buffer + VIRTIO_NET_HDR_GSO_TYPE, <u8>VIRTIO_NET_GSO_TCPV4);
+      store<u16>(buffer + VIRTIO_NET_HDR_HDR_LEN, <u16>(ETHERNET_HEADER_LEN + IPV4_HEADER_LEN + transportHeaderLen));
+      store<u16>(buffer + VIRTIO_NET_HDR_GSO_SIZE, <u16>segmentSize);
+    }
     if (partialChecksumAt != CHECKSUM_COMPLETE) {
       // virtio 1.2 5.1.6.2: the device sums from csum_start to the end and stores the result at
       // csum_start + csum_offset.

@@ -14,10 +14,11 @@ const SERVER_SEED = 2;
 
 /**
  * Two stacks joined by a MemoryLink. `mtu` sets both stacks and the link; `offload` turns on the
- * stacks' checksumOffload and marks the link trusted (the receiver skips verifying).
+ * stacks' checksum and segmentation offload and marks the link trusted (the receiver skips
+ * verifying, and takes 64 KiB segments whole). `limits`: the stacks' limits (default theirs).
  */
-export async function wasmnetPair({ mtu, offload }) {
-  const common = { mtu, checksumOffload: offload };
+export async function wasmnetPair({ mtu, offload, limits }) {
+  const common = { mtu, checksumOffload: offload, segmentationOffload: offload, limits };
   const client = await Stack.create({ ...common, ipv4: `${CLIENT_ADDRESS}/${PREFIX_LENGTH}`, seed: CLIENT_SEED });
   const server = await Stack.create({ ...common, ipv4: `${SERVER_ADDRESS}/${PREFIX_LENGTH}`, seed: SERVER_SEED });
   const link = MemoryLink.connect(client, server, { mtu, trusted: offload });

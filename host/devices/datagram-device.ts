@@ -298,6 +298,11 @@ export class DatagramDevice implements LinkEndpoint, FrameRings {
 
   // ---- FrameRings: the device's transmit ring holds received datagrams ----
 
+  /** Datagrams are ordinary frames: none is a large segment, and a large one is never taken whole. */
+  readonly txSegmentSize = 0;
+  readonly txHeadersLen = 0;
+  readonly takesLargeSegments = false;
+
   txPending(): number {
     return this.#closed ? 0 : this.#received.count;
   }

@@ -82,10 +82,21 @@ export interface FrameRings {
   txPending(): number;
   /**
    * Takes the next frame to transmit and returns its length (-1 if none). A checksum left partial
-   * is completed first unless `acceptsPartialChecksum`.
+   * is completed first unless `acceptsPartialChecksum`. A large TCP segment (segmentation
+   * offload) is taken whole only if `acceptsLargeSegments` (txSegmentSize says so); otherwise it
+   * comes out as the MSS-sized segments it stands for, one per takeTx.
    */
-  takeTx(acceptsPartialChecksum: boolean): number;
+  takeTx(acceptsPartialChecksum: boolean, acceptsLargeSegments?: boolean): number;
   readonly txOffset: number;
+  /**
+   * For the frame takeTx returned last: 0 for an ordinary frame, or the payload bytes per
+   * segment of a large TCP segment taken whole (virtio gso_size), whose headers (Ethernet, IPv4,
+   * TCP) take txHeadersLen bytes.
+   */
+  readonly txSegmentSize: number;
+  readonly txHeadersLen: number;
+  /** The receiving core takes large TCP segments whole (it negotiated segmentation offload). */
+  readonly takesLargeSegments: boolean;
   /** Returns the frame taken by takeTx to the core. */
   completeTx(): void;
   /** Receive buffers offered and not yet taken. */
@@ -93,8 +104,11 @@ export interface FrameRings {
   /** Takes the next receive buffer and returns how many frame bytes it holds (-1 if none). */
   takeRx(): number;
   readonly rxOffset: number;
-  /** Returns the buffer taken by takeRx holding a frame of `length` bytes (0 is an empty frame). */
-  completeRx(length: number, trusted: boolean): void;
+  /**
+   * Returns the buffer taken by takeRx holding a frame of `length` bytes (0 is an empty frame).
+   * `segmentSize` and `headersLen`: a large TCP segment's (see txSegmentSize), 0 for others.
+   */
+  completeRx(length: number, trusted: boolean, segmentSize?: number, headersLen?: number): void;
   /** Returns the buffer taken by takeRx unused: the frame was longer (counted as rxOversize). */
   refuseRx(): void;
   readonly bytes: Uint8Array;

@@ -302,8 +302,7 @@ class Direction implements TurnTask {
     if (budget <= 0) { turn.schedule(this); return; }
     const dst = this.dst;
     if (dst && this.unimpaired && this.queued === 0) {
-      const moved = this.ringToRing(src, dst, budget);
-      turn.charge(moved);
+      turn.charge(this.ringToRing(src, dst, budget));
       // Budget spent with frames and room left: go on in the next turn. Frames left without room
       // wait for the receiver's next poll (receiveRoom).
       if (src.txPending() > 0 && (dst.closed || dst.rxFree() > 0)) turn.schedule(this);
@@ -335,29 +334,43 @@ class Direction implements TurnTask {
     if (!blocked && src.txPending() > 0) turn.schedule(this);
   }
 
-  /** Copies up to `budget` frames, each once, from the sender's transmit ring into the receiver's receive ring. */
+  /**
+   * Copies frames, each once, from the sender's transmit ring into the receiver's receive ring,
+   * for up to `budget` frames of the turn's budget; returns how much of it they used. A large TCP
+   * segment taken whole is charged as the segments it stands for, so a turn does as much work
+   * with segmentation offload as without (a turn of 1,024 64 KiB segments starved timers by 60 ms).
+   */
   private ringToRing(src: FrameRings, dst: FrameRings, budget: number): number {
     const stats = this.stats;
     const limit = this.settings.mtu + ETHERNET_HEADER_BYTES;
     const trusted = this.settings.trusted;
     const partial = this.acceptsPartialChecksum;
     const dstClosed = dst.closed;
+    // A receiving stack with segmentation offload takes large TCP segments whole; the sender's
+    // device cuts them for any other.
+    const large = dst.takesLargeSegments && this.to.terminal === true;
     let moved = 0;
+    let used = 0;
     let delivered = 0;
-    while (moved < budget && (dstClosed || dst.rxFree() > 0)) {
-      const length = src.takeTx(partial);
+    while (used < budget && (dstClosed || dst.rxFree() > 0)) {
+      const length = src.takeTx(partial, large);
       if (length < 0) break;
       moved++;
+      used++;
       stats.sent++;
       stats.bytesSent += length;
       if (dstClosed) { stats.dropped.closed++; src.completeTx(); continue; }
-      if (length > limit) { stats.dropped.mtu++; src.completeTx(); continue; }
+      // A large segment stands for segments of txHeadersLen + txSegmentSize bytes: those meet the MTU.
+      const segmentSize = src.txSegmentSize;
+      const onWire = segmentSize > 0 ? Math.min(length, src.txHeadersLen + segmentSize) : length;
+      if (segmentSize > 0) used += Math.ceil((length - src.txHeadersLen) / segmentSize) - 1;
+      if (onWire > limit) { stats.dropped.mtu++; src.completeTx(); continue; }
       const room = dst.takeRx();
       if (length > room) {
         dst.refuseRx();
       } else {
         copyBytes(src.bytes, src.words, src.txOffset, dst.bytes, dst.words, dst.rxOffset, length);
-        dst.completeRx(length, trusted);
+        dst.completeRx(length, trusted, segmentSize, src.txHeadersLen);
         stats.delivered++;
         stats.bytesDelivered += length;
         delivered++;
@@ -366,7 +379,7 @@ class Direction implements TurnTask {
     }
     if (moved > 0) src.wake();
     if (delivered > 0 || moved > 0) dst.wake();
-    return moved;
+    return used;
   }
 
   /** The transmit function of a sender without rings: the frame is copied into the slab at once. */

@@ -5,6 +5,7 @@ import { footprint, MAX_FOOTPRINT_BYTES } from "../../assembly/core";
 import {
   CONFIG_BYTES, CONFIG_MAX_SOCKETS, CONFIG_RX_QUEUE_SIZE, CONFIG_TX_QUEUE_SIZE, CONFIG_MTU,
   CONFIG_ADDRESS_COUNT, CONFIG_ADDRESSES, CONFIG_MAX_ADDRESSES, CONFIG_FLAGS, CONFIG_FLAGS_KNOWN, CONFIG_MAC,
+  CONFIG_FLAG_SEGMENTATION_OFFLOAD, CONFIG_FLAG_TX_CHECKSUM_OFFLOAD,
   CONFIG_NEIGHBOUR_LIFETIME_MS, CONFIG_ARP_RETRY_MS, CONFIG_UDP_RX_BYTES,
   CONFIG_UDP_RX_DATAGRAMS, CONFIG_NEIGHBOURS, CONFIG_NEIGHBOUR_PENDING, CONFIG_ARP_MAX_REQUESTS,
   CONFIG_EVENT_RING_SIZE, CONFIG_LOOPBACK_FRAMES, CONFIG_SEED, CONFIG_GATEWAY,
@@ -284,6 +285,26 @@ describe("config (every field)", () => {
     c.read(goodBlock());
     expect<bool>(refusedUnchanged(c, CONFIG_FLAGS, CONFIG_FLAGS_KNOWN + 1)).toBe(true);
     expect<bool>(refusedUnchanged(c, CONFIG_FLAGS, 0x80000001)).toBe(true);
+  });
+
+  it("segmentation offload needs checksum offload (virtio 1.2 5.1.3.1); with both, queue buffers hold a 65,535-byte packet and 64 of them is the default", () => {
+    const c = new Config();
+    c.read(goodBlock());
+    expect<bool>(refusedUnchanged(c, CONFIG_FLAGS, CONFIG_FLAG_SEGMENTATION_OFFLOAD)).toBe(true);
+    const b = block();
+    store<u32>(b + CONFIG_FLAGS, CONFIG_FLAG_SEGMENTATION_OFFLOAD | CONFIG_FLAG_TX_CHECKSUM_OFFLOAD);
+    const tso = new Config();
+    expect<bool>(tso.read(b)).toBe(true);
+    expect<bool>(tso.segmentationOffload).toBe(true);
+    expect<i32>(tso.deviceFrameBytes).toBe(14 + 65535);
+    expect<i32>(tso.rxQueueSize).toBe(64);
+    expect<i32>(tso.txQueueSize).toBe(64);
+    expect<i32>(tso.mtu).toBe(1500);
+    const plain = new Config();
+    expect<bool>(plain.read(block())).toBe(true);
+    expect<bool>(plain.segmentationOffload).toBe(false);
+    expect<i32>(plain.deviceFrameBytes).toBe(14 + 1500);
+    expect<i32>(plain.rxQueueSize).toBe(256);
   });
 
   it("limits that are each legal but together exceed the memory a core can have do not fit", () => {

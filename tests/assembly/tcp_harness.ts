@@ -61,6 +61,11 @@ export class TcpHarness {
   verdict: Verdict = Verdict.Ok;
   /** The peer's window shift used by `send` (scale applied to windows given to it). */
   peerShift: u8 = 0;
+  /**
+   * Nonzero: segments go to a device that cuts them (segmentation offload), which takes up to
+   * this many payload bytes per segment (dispatch's cutByDevice).
+   */
+  deviceRoom: i32 = 0;
   /** The initial sequence numbers of this connection: ours and the peer's. */
   readonly localIss: u32;
   readonly remoteIss: u32;
@@ -119,7 +124,8 @@ export class TcpHarness {
   /** Runs due timers and takes the next segment, or null when nothing is owed now. */
   recv(maxPayload: i32 = PAYLOAD_SCRATCH): Emitted | null {
     this.conn.onTimers(this.now);
-    const n = this.conn.dispatch(this.now, this.output, this.outPayload, maxPayload);
+    const cut = this.deviceRoom > 0;
+    const n = this.conn.dispatch(this.now, this.output, this.outPayload, cut ? this.deviceRoom : maxPayload, cut);
     if (n == NOTHING) return null;
     const o = this.output;
     const e = new Emitted();

@@ -5,6 +5,7 @@ import {
   CONFIG_BYTES, CONFIG_ADDRESS_COUNT, CONFIG_ADDRESSES, CONFIG_SEED, CONFIG_TCP_CONNECTIONS,
   CONFIG_TCP_LISTENERS, TCP_STATE_ESTABLISHED, TCP_STATE_CLOSED, STAT_TCP_RESETS_SENT,
   STAT_TCP_DROP_NO_SOCKET, STAT_TCP_BACKLOG_FULL, STAT_TCP_ORPHANS_EVICTED, STAT_TX_NO_ROUTE,
+  CONFIG_FLAGS, CONFIG_FLAG_SEGMENTATION_OFFLOAD, CONFIG_FLAG_TX_CHECKSUM_OFFLOAD, STAT_LOOPBACK_FRAMES,
 } from "../../bindings/layout";
 import { Config } from "../../assembly/iface/config";
 import { Core } from "../../assembly/core";
@@ -16,8 +17,9 @@ const LOOPBACK: u32 = 0x7f000001;
 const MS: i64 = 1000;
 const kept: Core[] = [];
 
-function build(connections: u32 = 0, listeners: u32 = 0): Core {
+function build(connections: u32 = 0, listeners: u32 = 0, flags: u32 = 0): Core {
   const block = scratch(CONFIG_BYTES);
+  store<u32>(block + CONFIG_FLAGS, flags);
   store<u32>(block + CONFIG_ADDRESS_COUNT, 1);
   store<u32>(block + CONFIG_ADDRESSES, OWN);
   store<u32>(block + CONFIG_ADDRESSES + 4, 24);
@@ -93,6 +95,22 @@ describe("tcp layer over the loopback", () => {
     expect<i32>(tcp.timeWait.length).toBe(1);
     settle(core, 4 * MS + 61_000 * MS);
     expect<i32>(tcp.timeWait.length).toBe(0);
+  });
+
+  it("with segmentation offload, TCP to our own address still moves MTU-sized segments (the loopback ring holds no larger)", () => {
+    const core = build(0, 0, CONFIG_FLAG_SEGMENTATION_OFFLOAD | CONFIG_FLAG_TX_CHECKSUM_OFFLOAD);
+    const tcp = core.tcp;
+    const listener = tcp.listen(0, 8080, 0, 0);
+    const client = tcp.connect(OWN, 8080, 0, 0, 0);
+    settle(core, 0);
+    const server = tcp.accept(listener);
+    expect<i32>(server).toBeGreaterThan(0);
+    const framesBefore = stats[STAT_LOOPBACK_FRAMES];
+    expect<i32>(write(core, client, 30000, 0x5a)).toBe(30000);
+    for (let t = 1; t < 20 && queued(core, server) < 30000; t++) settle(core, <i64>t * MS);
+    expect<i32>(queued(core, server)).toBe(30000);
+    // 30,000 bytes in 1,460-byte segments: at least 21 data frames (and their ACKs) looped.
+    expect<bool>(stats[STAT_LOOPBACK_FRAMES] - framesBefore >= 21).toBe(true);
   });
 
   it("connect to 127.0.0.1 with port 0 picks an ephemeral port (field report 001)", () => {

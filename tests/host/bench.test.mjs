@@ -48,7 +48,7 @@ test('npm run bench -- --json --quick prints every result with runs, median and 
   }
   const byName = Object.fromEntries(report.results.map((r) => [r.name, r]));
   assert.equal(byName.module_memory_bytes.growthBytes, 0, 'module memory is fixed after init');
-  assert.match(byName.tcp_throughput_mtu1500_offload.note, /TSO/);
+  assert.match(byName.tcp_throughput_mtu1500_offload.note, /segmentation offload/, 'the offload case says what it offloads');
 });
 
 test('the bench refuses fewer than three runs with a clear message', async () => {

@@ -6,8 +6,7 @@
 // run is the same run. WASMNET_LOSS_MIB sets the size each way (default 64).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { pair, run, until, once, sha256, tcpRows } from './tcp-pair.mjs';
+import { pair, run, until, once, tcpRows, exchangeBothWays } from './tcp-pair.mjs';
 
 const MiB = 1 << 20;
 const SIZE = Number(process.env.WASMNET_LOSS_MIB ?? 64) * MiB;
@@ -27,31 +26,7 @@ const DRAIN_LIMIT_MS = 2_000;
 async function transferBothWays(t, options, bytes = SIZE) {
   const { clock, a, b, link, close } = await pair(options);
   t.after(close);
-  const upload = randomBytes(bytes);
-  const download = randomBytes(bytes);
-  const errors = [];
-  const serverGot = [];
-  let serverClosed;
-  const server = b.net.createServer((socket) => {
-    serverClosed = once(socket, 'close');
-    socket.on('error', (e) => errors.push(e));
-    socket.on('data', (d) => serverGot.push(d));
-    socket.end(download);
-  });
-  server.listen(80);
-  await run(clock, once(server, 'listening'));
-  const socket = a.net.connect(80, '10.0.0.2');
-  socket.on('error', (e) => errors.push(e));
-  const clientGot = [];
-  socket.on('data', (d) => clientGot.push(d));
-  const clientClosed = once(socket, 'close');
-  socket.end(upload);
-  await run(clock, clientClosed, LIMIT_MS);
-  await run(clock, serverClosed, LIMIT_MS);
-  assert.deepEqual(errors, [], 'no connection error on either side');
-  assert.equal(Buffer.concat(clientGot).length, bytes);
-  assert.equal(sha256(clientGot), sha256([download]), 'download intact');
-  assert.equal(sha256(serverGot), sha256([upload]), 'upload intact');
+  const server = await exchangeBothWays(clock, a, b, bytes, LIMIT_MS);
   // Both closed cleanly: the orphans finish (no linger reset), then nothing is left but the
   // listener, then nothing at all.
   const connections = (s) => tcpRows(s).filter((r) => r.kind === 'tcp');

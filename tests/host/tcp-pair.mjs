@@ -1,6 +1,7 @@
 // Shared by the TCP host suites: two stacks on one MemoryLink under one VirtualClock, a runner that
 // steps that clock until a promise settles, and small event and hashing helpers.
-import { createHash } from 'node:crypto';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { Stack, MemoryLink, VirtualClock } from 'wasmnet';
 
 /** Stacks a (10.0.0.1) and b (10.0.0.2) on a MemoryLink; `link` holds the link's options. */
@@ -43,4 +44,40 @@ export async function until(clock, predicate, limitMs = 120_000) {
     if (t >= limitMs) throw new Error(`condition not met after ${limitMs} virtual ms`);
     await clock.advanceMsAsync(1);
   }
+}
+
+/**
+ * Sends `bytes` of random data each way at once between a (client, to 10.0.0.2:80 or `address`)
+ * and b (server), both ends half-closing after their data, under `clock`; asserts no error and
+ * both directions intact (SHA-256); resolves with b's server (still listening) once both sockets
+ * closed.
+ */
+export async function exchangeBothWays(clock, a, b, bytes, limitMs = 120_000, address = '10.0.0.2') {
+  const upload = randomBytes(bytes);
+  const download = randomBytes(bytes);
+  const errors = [];
+  const serverGot = [];
+  let serverClosed;
+  const server = b.net.createServer((socket) => {
+    serverClosed = once(socket, 'close');
+    socket.on('error', (e) => errors.push(e));
+    socket.on('data', (d) => serverGot.push(d));
+    socket.end(download);
+  });
+  server.listen(80);
+  await run(clock, once(server, 'listening'));
+  const socket = a.net.connect(80, address);
+  socket.on('error', (e) => errors.push(e));
+  const clientGot = [];
+  socket.on('data', (d) => clientGot.push(d));
+  const clientClosed = once(socket, 'close');
+  socket.end(upload);
+  await run(clock, clientClosed, limitMs);
+  await run(clock, serverClosed, limitMs);
+  assert.deepEqual(errors, [], 'no connection error on either side');
+  assert.equal(Buffer.concat(clientGot).length, bytes, 'every byte downloaded');
+  assert.equal(Buffer.concat(serverGot).length, bytes, 'every byte uploaded');
+  assert.equal(sha256(clientGot), sha256([download]), 'download intact');
+  assert.equal(sha256(serverGot), sha256([upload]), 'upload intact');
+  return server;
 }

@@ -1021,8 +1021,10 @@ export class TcpConnection {
    * Fills `out` with the next segment owed now and copies its payload (at most `maxPayload`
    * bytes) to `payload`; returns the payload length, or NOTHING. The caller sends it; a segment the
    * caller could not send is simply lost, and the timers recover it as from any loss.
+   * `cutByDevice`: the segment goes to a device that cuts it into MSS-sized ones (segmentation
+   * offload), so new data may fill `maxPayload` (see sendableNow).
    */
-  dispatch(now: Instant, out: TcpRepr, payload: usize, maxPayload: i32): i32 {
+  dispatch(now: Instant, out: TcpRepr, payload: usize, maxPayload: i32, cutByDevice: bool = false): i32 {
     out.options.clear();
     out.srcPort = this.localPort;
     out.dstPort = this.remotePort;
@@ -1058,7 +1060,7 @@ export class TcpConnection {
       if (n != NOTHING) return n;
     }
     if (this.sendableNow() > 0 || this.finReady()) {
-      const n = this.dataSegment(now, out, payload, maxPayload, this.sndNxt, false);
+      const n = this.dataSegment(now, out, payload, maxPayload, this.sndNxt, false, cutByDevice);
       if (n != NOTHING) return n;
     }
     if (this.probeOwed) {
@@ -1149,8 +1151,13 @@ export class TcpConnection {
   /**
    * Bytes of new data the next segment may carry now: the peer's window, cwnd, the MSS, with
    * Nagle (RFC 9293 3.7.4) and sender silly-window avoidance (RFC 9293 3.8.6.2.1). 0: wait.
+   * `room`: payload bytes a segment the device cuts may hold (segmentation offload), 0 if the
+   * segment goes as it is. With room for two or more MSS-sized segments, the segment
+   * carries as many full MSS-sized segments as allowed, plus the small tail exactly when the
+   * tail would go now as a segment of its own, so the device's cut segments are the ones this
+   * function would have chosen one by one.
    */
-  private sendableNow(): i32 {
+  private sendableNow(room: i32 = 0): i32 {
     const s = this.state;
     // CLOSING too: the peer's FIN can arrive while our queued data (and FIN) are still unsent.
     if (!(s == TCP_STATE_ESTABLISHED || s == TCP_STATE_CLOSE_WAIT || s == TCP_STATE_FIN_WAIT_1 ||
@@ -1163,21 +1170,35 @@ export class TcpConnection {
     let n = unsent;
     if (byWindow < n) n = byWindow;
     if (byCwnd < n) n = byCwnd;
-    if (this.sendMss < n) n = this.sendMss;
+    const mss = this.sendMss;
+    if (room >= 2 * mss && n > mss) {
+      if (n > room) n = room;
+      const tail = n % mss;
+      const full = n - tail;
+      if (tail == 0) return n;
+      // The tail goes with the full segments when it would go alone right after them: it is the
+      // rest of the queue and Nagle lets it go, or it is resent after a timeout.
+      if ((n == unsent && this.nagleAllows()) || seqLt(this.sndNxt, this.sndMax)) return n;
+      return full;
+    }
+    if (mss < n) n = mss;
     if (n <= 0) return 0;
     // Full segments, and anything resent after a timeout (go-back-N from sndUna), go at once.
     if (n == this.sendMss || seqLt(this.sndNxt, this.sndMax)) return n;
-    if (n == unsent) {
-      // The rest of the queue fits in one small segment. Nagle (RFC 9293 3.7.4) in Minshall's
-      // form, as Linux has it: hold it only while an earlier small segment is unacknowledged, unless
-      // the user asked for no delay or the FIN follows it.
-      if (this.noDelay || this.finQueued || !seqGt(this.smallSentEnd, this.sndUna)) return n;
-      return 0;
-    }
+    if (n == unsent) return this.nagleAllows() ? n : 0;
     // Limited by the window: send if it is at least half the largest window seen, or if nothing is
     // in flight (nothing else would wake us: the override timer of 3.8.6.2.1, taken at once).
     if (n >= (this.maxSndWnd >> 1) || inFlight == 0) return n;
     return 0;
+  }
+
+  /**
+   * The rest of the queue fits in one small segment: may it go? Nagle (RFC 9293 3.7.4) in
+   * Minshall's form, as Linux has it: hold it only while an earlier small segment is
+   * unacknowledged, unless the user asked for no delay or the FIN follows it.
+   */
+  private nagleAllows(): bool {
+    return this.noDelay || this.finQueued || !seqGt(this.smallSentEnd, this.sndUna);
   }
 
   /** Only the FIN is left to send. */
@@ -1190,9 +1211,10 @@ export class TcpConnection {
 
   /**
    * A segment of data (or the FIN alone) starting at `seq`. `retransmission`: one segment from
-   * sndUna for fast retransmit, which leaves sndNxt where it is.
+   * sndUna for fast retransmit, which leaves sndNxt where it is. `cutByDevice`: see dispatch.
    */
-  private dataSegment(now: Instant, out: TcpRepr, payload: usize, maxPayload: i32, seq: u32, retransmission: bool): i32 {
+  private dataSegment(now: Instant, out: TcpRepr, payload: usize, maxPayload: i32, seq: u32, retransmission: bool,
+    cutByDevice: bool = false): i32 {
     const offset = seqDiff(seq, this.dataStart);
     let n: i32;
     if (retransmission) {
@@ -1202,7 +1224,7 @@ export class TcpConnection {
       if (n > queued) n = queued;
       if (n < 0) n = 0;
     } else {
-      n = this.sendableNow();
+      n = this.sendableNow(cutByDevice ? maxPayload : 0);
     }
     if (n > maxPayload) n = maxPayload;
     if (n > 0) this.sendBuf.peek(offset, payload, n);
@@ -1226,7 +1248,8 @@ export class TcpConnection {
     } else {
       this.rtt.onSend(segEnd, now);
     }
-    if (n < this.sendMss && n > 0) this.smallSentEnd = end;
+    // Ends in a segment smaller than the MSS (alone, or the tail of a large one the device cuts).
+    if (n % this.sendMss != 0) this.smallSentEnd = end;
     if (!retransmission) {
       this.sndNxt = segEnd;
       this.sndMax = seqMax(this.sndMax, segEnd);

@@ -37,8 +37,8 @@ import { TimerHeap } from "../../storage/timer_heap";
 import { LruList, LRU_NONE } from "../../storage/lru_list";
 import { WireError } from "../../wire/error";
 import { TcpPacket, TcpRepr, TcpFlags, TCP_HEADER_LEN } from "../../wire/tcp";
-import { IpProtocol } from "../../wire/ipv4";
-import { Egress, Workspace, CHECKSUM_COMPLETE } from "../../iface/egress";
+import { IpProtocol, IPV4_DEFAULT_TTL } from "../../wire/ipv4";
+import { Egress, Workspace, CHECKSUM_COMPLETE, NOT_SEGMENTED } from "../../iface/egress";
 import { isLoopbackNet, NO_ROUTE } from "../../iface/interface";
 import { Ingress } from "../../iface/ingress";
 import { EventRing } from "../../iface/events";
@@ -539,7 +539,6 @@ export class TcpLayer {
     c.onTimers(now);
     const egress = this.egress;
     const out = this.out;
-    const maxPayload = egress.maxTransportLen - TCP_HEADER_LEN;
     let emitted = 0;
     for (let n = 0; n < SEGMENTS_PER_TURN; n++) {
       if (!egress.hasRoom()) {
@@ -549,7 +548,9 @@ export class TcpLayer {
       // Straight into a transmit buffer when the frame can go to the device as it is built.
       const ws = egress.workspaceFor(c.remoteAddress, now);
       const payload = ws.payloadPtr + <usize>TCP_HEADER_LEN;
-      const len = c.dispatch(now, out, payload, maxPayload);
+      // With segmentation offload a transmit buffer takes one segment of up to 64 KiB.
+      const room = egress.maxTransportLenIn(ws);
+      const len = c.dispatch(now, out, payload, room - TCP_HEADER_LEN, room > egress.maxTransportLen);
       if (len == NOTHING) {
         egress.cancelDirect();
         break;
@@ -559,7 +560,7 @@ export class TcpLayer {
       }
       if (out.has(TcpFlags.RST)) count(STAT_TCP_RESETS_SENT);
       emitted++;
-      const sent = this.emit(ws, out, c.localAddress, c.remoteAddress, now);
+      const sent = this.emit(ws, out, c.localAddress, c.remoteAddress, now, c.sendMss);
       if (sent < 0) {
         // Lost like any segment (the timers recover it); a full queue also ends this step.
         count(STAT_TCP_SEND_FAILED);
@@ -579,13 +580,17 @@ export class TcpLayer {
   /** Set while settling a connection whose run emitted nothing with room to spare. */
   private idle: bool = false;
 
-  /** Emits `r` (payload already in place after its header) from src to dst: 0 or -errno. */
-  private emit(ws: Workspace, r: TcpRepr, src: u32, dst: u32, now: Instant): i32 {
-    const offload = this.egress.checksumOffload;
-    const written = r.emit(ws.payloadPtr, this.egress.maxTransportLen, src, dst, offload);
+  /**
+   * Emits `r` (payload already in place after its header) from src to dst: 0 or -errno. A segment
+   * longer than one packet (segmentation offload) is cut by the device into `mss`-byte payloads.
+   */
+  private emit(ws: Workspace, r: TcpRepr, src: u32, dst: u32, now: Instant, mss: i32 = NOT_SEGMENTED): i32 {
+    const egress = this.egress;
+    const offload = egress.checksumOffload;
+    const written = r.emit(ws.payloadPtr, egress.maxTransportLenIn(ws), src, dst, offload);
     if (written < 0) return -Errno.EMSGSIZE;
-    const result = this.egress.sendIp(ws, src, dst, IpProtocol.TCP, written, now,
-      offload ? TCP_CHECKSUM_OFFSET : CHECKSUM_COMPLETE);
+    const result = egress.sendIp(ws, src, dst, IpProtocol.TCP, written, now,
+      offload ? TCP_CHECKSUM_OFFSET : CHECKSUM_COMPLETE, IPV4_DEFAULT_TTL, mss, r.headerLen);
     if (result < 0) return result;
     count(STAT_TCP_SEGMENTS_SENT);
     return 0;

@@ -1,0 +1,121 @@
+// TCP segmentation offload (virtio HOST_TSO4 / GUEST_TSO4): a stack with `segmentationOffload`
+// hands its device TCP segments of up to 64 KiB. Between two such stacks on a MemoryLink they
+// travel whole; every other receiver gets the MSS-sized segments the sender's device cuts them
+// into, with valid checksums. Every combination of plain, checksum offload and segmentation
+// offload on either side carries the same bytes (SHA-256 on both ends), on the direct ring-to-ring
+// path and on the impaired slow path, and a capture of a stack with segmentation offload holds
+// only MSS-sized segments that tshark finds clean.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Stack, MemoryLink, VirtualClock, PcapWriter } from 'wasmnet';
+import { exchangeBothWays } from './tcp-pair.mjs';
+import { tsharkInstalled, readCleanCapture } from './support/tshark.mjs';
+
+const MiB = 1 << 20;
+const MSS = 1460;
+/** An Ethernet frame of a full MTU-sized packet. */
+const MTU_FRAME = 1514;
+const LIMIT_MS = 10 * 60_000;
+
+const MODES = {
+  plain: {},
+  checksum: { checksumOffload: true },
+  segmentation: { segmentationOffload: true },
+};
+
+/**
+ * Stacks a (10.0.0.1, options `aOptions`) and b (10.0.0.2, `bOptions`) joined by `connect(a, b)`
+ * (a MemoryLink by default); `bytes` each way at once, both ends half-closing after their data.
+ */
+async function transfer(t, { aOptions = {}, bOptions = {}, link = {}, bytes = 2 * MiB, connect, damaged = false } = {}) {
+  const clock = new VirtualClock();
+  const a = await Stack.create({ ipv4: '10.0.0.1/24', clock, seed: 1, ...aOptions });
+  const b = await Stack.create({ ipv4: '10.0.0.2/24', clock, seed: 2, ...bOptions });
+  const wire = connect ? connect(a, b) : MemoryLink.connect(a, b, link);
+  t.after(() => { a.close(); b.close(); wire.close(); });
+  const server = await exchangeBothWays(clock, a, b, bytes, LIMIT_MS);
+  server.close();
+  for (const s of [a, b]) {
+    const st = s.stats();
+    if (!damaged) assert.equal(st.tcpDropChecksum + st.ipDropChecksum + st.tcpDropMalformed + st.ipDropMalformed, 0, 'no segment refused');
+    assert.equal(st.txBadSegments, 0);
+    assert.equal(st.rxOversize, 0, 'no frame too long for a receive buffer');
+  }
+  return { a, b, wire };
+}
+
+/** Average bytes per frame a link direction delivered. */
+const averageFrame = (direction) => direction.bytesDelivered / direction.delivered;
+
+for (const [aName, aOptions] of Object.entries(MODES)) {
+  for (const [bName, bOptions] of Object.entries(MODES)) {
+    for (const trusted of [true, false]) {
+      test(`${aName} <-> ${bName}, ${trusted ? 'trusted' : 'untrusted'} direct link: 2 MiB each way, SHA-256 equal`, async (t) => {
+        const { a, b, wire } = await transfer(t, { aOptions, bOptions, link: { trusted } });
+        const stats = wire.stats();
+        for (const [sender, from, to, direction] of [[a, aName, bName, stats.aToB], [b, bName, aName, stats.bToA]]) {
+          if (from === 'segmentation' && to === 'segmentation') {
+            // Large segments went whole: frames far larger than an MTU's on average, none cut.
+            assert.ok(averageFrame(direction) > 4 * MTU_FRAME, `${from} -> ${to}: ${averageFrame(direction)} bytes per frame`);
+            assert.equal(sender.stats().txSegmentsCut, 0, `${from} -> ${to}: nothing cut`);
+          } else {
+            if (from === 'segmentation') assert.ok(sender.stats().txSegmentsCut > 1000, `${from} -> ${to}: the device cut its segments`);
+            assert.ok(averageFrame(direction) <= MTU_FRAME, `${from} -> ${to}: MTU-sized frames only`);
+          }
+        }
+      });
+    }
+  }
+}
+
+test('segmentation <-> segmentation on an impaired link (1% loss, reordering, duplication, 1 ms delay): the device cuts, data intact', async (t) => {
+  const link = { loss: 0.01, reorder: 0.01, duplicate: 0.01, delayMs: 1, seed: 5 };
+  const { a, b, wire } = await transfer(t, { aOptions: MODES.segmentation, bOptions: MODES.segmentation, link, bytes: 4 * MiB });
+  const stats = wire.stats();
+  assert.ok(stats.aToB.dropped.loss > 0 && stats.bToA.dropped.loss > 0, 'the link lost frames both ways');
+  assert.ok(averageFrame(stats.aToB) <= MTU_FRAME && averageFrame(stats.bToA) <= MTU_FRAME, 'MTU-sized frames only');
+  assert.ok(a.stats().txSegmentsCut > 0 && b.stats().txSegmentsCut > 0, 'both devices cut');
+  assert.ok(a.stats().tcpRetransmits > 0 && b.stats().tcpRetransmits > 0, 'losses were recovered by retransmission');
+});
+
+test('segmentation <-> segmentation with 1% of frames corrupted: the checksums the device completed catch them, data intact', async (t) => {
+  const { a, b, wire } = await transfer(t, {
+    aOptions: MODES.segmentation, bOptions: MODES.segmentation, link: { corrupt: 0.01, seed: 9 }, damaged: true,
+  });
+  const stats = wire.stats();
+  assert.ok(stats.aToB.corrupted > 0 && stats.bToA.corrupted > 0, 'the link corrupted frames both ways');
+  const refused = (s) => { const st = s.stats(); return st.tcpDropChecksum + st.ipDropChecksum + st.tcpDropMalformed + st.ipDropMalformed; };
+  assert.ok(refused(a) > 0 && refused(b) > 0, 'both receivers refused damaged segments');
+  assert.ok(a.stats().txSegmentsCut > 0 && b.stats().txSegmentsCut > 0, 'both devices cut (a corrupting link is never trusted)');
+});
+
+test('a stack with segmentation offload seen through a pcap tap: only MSS-sized segments, every checksum valid (tshark-clean)', async (t) => {
+  if (!await tsharkInstalled()) {
+    if (process.env.CI === 'true') assert.fail('tshark is not installed (apt-get install -y tshark)');
+    t.skip('tshark is not installed');
+    return;
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'wasmnet-tso-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const path = join(dir, 'tso.pcap');
+  let tap;
+  // a (segmentation offload, trusted link) -- tap -- b (segmentation offload): the tap forwards,
+  // so neither device may hand it a large segment.
+  const { a, b } = await transfer(t, {
+    aOptions: MODES.segmentation, bOptions: MODES.segmentation, bytes: 1 * MiB,
+    connect: (a, b) => {
+      tap = PcapWriter.tap(a, path);
+      return MemoryLink.connect(tap, b, { trusted: true });
+    },
+  });
+  assert.ok(a.stats().txSegmentsCut > 0 && b.stats().txSegmentsCut > 0, 'both devices cut large segments');
+  const frames = await readCleanCapture(assert, { path, records: tap.writer.records, close: () => tap.close() });
+  const lengths = frames.flatMap((f) => f.tcpLength.map(Number)).filter((n) => Number.isFinite(n));
+  assert.ok(lengths.length > 1000, 'the capture holds the transfer');
+  assert.ok(Math.max(...lengths) <= MSS, `largest TCP payload ${Math.max(...lengths)} <= ${MSS}`);
+  const full = lengths.filter((n) => n === MSS).length;
+  assert.ok(full >= (2 * MiB) / MSS - 64, `full-sized segments: ${full}`);
+});
