@@ -387,3 +387,38 @@ test('field report 003: close never blocks; clients that RST-close at 12 per sec
   assert.deepEqual(tcpRows(b), []);
   assert.equal(closedAtOnce, clients.started);
 });
+
+// A server that closes first holds each tuple in TIME-WAIT. A client that handed a just-freed
+// port straight back to the same server would find it still there with an initial sequence number
+// (RFC 6528's 4-microsecond clock) not yet past the old connection's: the server answers the SYN
+// with an ACK, the client resets and waits out a 1 s SYN retransmission. RFC 6056 Algorithm 3
+// moves a client to the next port per connection to one peer, so that never happens. Real time:
+// the reuse it guards against happens within microseconds.
+test('connection churn: 10,000 connections in a row to a server that closes first, none waits on a SYN retransmission or meets a RST', async (t) => {
+  const CONNECTIONS = 10_000;
+  const client = await Stack.create({ ipv4: '10.0.0.1/24', seed: 11 });
+  const server = await Stack.create({ ipv4: '10.0.0.2/24', seed: 12 });
+  const link = MemoryLink.connect(client, server);
+  t.after(() => { client.close(); server.close(); link.close(); });
+  const listener = server.net.createServer((socket) => {
+    socket.on('data', () => socket.end('reply'));
+  });
+  listener.listen(80);
+  await new Promise((resolve) => listener.once('listening', resolve));
+  const ports = new Set();
+  for (let i = 0; i < CONNECTIONS; i++) {
+    await new Promise((resolve, reject) => {
+      const socket = client.net.connect(80, '10.0.0.2', () => { ports.add(socket.localPort); socket.write('request'); });
+      socket.on('data', () => {});
+      socket.on('end', () => socket.end());
+      socket.on('error', reject);
+      socket.on('close', resolve);
+    });
+  }
+  listener.close();
+  const c = client.stats();
+  const s = server.stats();
+  assert.equal(ports.size, CONNECTIONS, 'every connection had a port of its own');
+  assert.deepEqual([c.tcpRetransmits, c.tcpResetsSent, s.tcpResetsSent], [0, 0, 0], 'no SYN resent, no RST either way');
+  assert.equal(c.tcpActiveOpens, CONNECTIONS);
+});

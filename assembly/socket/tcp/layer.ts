@@ -47,7 +47,7 @@ import { Secret, SECRET_USE_INDEX, SECRET_USE_ISN } from "../../secret";
 import { seqAdd, seqGt, seqLt } from "../../seq";
 import { IcmpErrorMeaning } from "../icmp_error";
 import { Instant, NO_DEADLINE, MICROS_PER_MILLI, instantAdd, minDeadline } from "../../time";
-import { EphemeralPorts, EPHEMERAL_PORT_FIRST, EPHEMERAL_PORT_LAST } from "../ephemeral_ports";
+import { EphemeralPorts, EPHEMERAL_PORT_FIRST, EPHEMERAL_PORT_LAST, EPHEMERAL_PORTS } from "../ephemeral_ports";
 import {
   TcpConnection, NOTHING, Verdict, RECLAIMED_BY_LINGER, RECLAIMED_BY_ORPHAN_TIMEOUT,
   RECLAIMED_BY_HALF_OPEN_TIMEOUT, RECLAIMED_BY_TIMEOUT,
@@ -200,11 +200,15 @@ export class TcpLayer {
     if (src == 0) return -Errno.ENETUNREACH;
     let chosen = localPort;
     if (chosen == 0) {
-      const p = this.ports.choose(src);
-      if (p < 0) return -Errno.EADDRINUSE;
-      chosen = <u32>p;
-    }
-    if (this.findConnection(src, chosen, remote, port) != NONE ||
+      // RFC 6056 3.3.3: the next port whose tuple is neither in use nor in TIME-WAIT, as Linux's
+      // connect() looks for one; EADDRINUSE only when every free port is.
+      for (let tries = 0; tries < EPHEMERAL_PORTS && chosen == 0; tries++) {
+        const p = this.ports.chooseFor(src, remote, port);
+        if (p < 0) return -Errno.EADDRINUSE;
+        if (this.findConnection(src, p, remote, port) == NONE && this.timeWait.find(src, p, remote, port) == NONE) chosen = <u32>p;
+      }
+      if (chosen == 0) return -Errno.EADDRINUSE;
+    } else if (this.findConnection(src, chosen, remote, port) != NONE ||
         this.timeWait.find(src, chosen, remote, port) != NONE) return -Errno.EADDRINUSE;
     const i = this.allocate(now);
     if (i < 0) {
