@@ -1,6 +1,6 @@
 // Every export of the core module with its signature: the one place where the host names raw
-// exports. Pointers are byte offsets into the module's memory (i32 in JS); 64-bit values (time in
-// microseconds) cross as bigint.
+// exports. Pointers are byte offsets into the module's memory (i32 in JS); time crosses as
+// microseconds in a double (exact below 2^53), never as a bigint.
 
 export interface CoreExports {
   readonly memory: WebAssembly.Memory;
@@ -24,8 +24,8 @@ export interface CoreExports {
   init(): number;
   /** Where init recorded every region (layout.ts "Layout table"); 0 before init. */
   layoutTable(): number;
-  /** Runs the stack at `nowMicros`; returns the next deadline in microseconds (NO_DEADLINE: none). */
-  poll(nowMicros: bigint): bigint;
+  /** Runs the stack at `nowMicros`; returns the next deadline in microseconds (Infinity: none). */
+  poll(nowMicros: number): number;
 
   /**
    * A socket of kind SOCKET_KIND_UDP or SOCKET_KIND_ICMP: handle or -errno (EMFILE when full).
@@ -90,8 +90,6 @@ export interface CoreExports {
   routeNextHop(dst: number): number;
 }
 
-/** poll's "no deadline" (i64 max). */
-export const NO_DEADLINE = 0x7fff_ffff_ffff_ffffn;
 /** socketSetOption options (assembly/socket/table.ts). */
 export const SocketOption = { Broadcast: 1, Ttl: 2 } as const;
 /** tcpSetOption options (layout.ts TCP_OPTION_*). */

@@ -13,7 +13,7 @@
 // Traps are bugs: if the core ever traps, the session is failed for good, and every owner is told
 // with a CoreTrapError naming the trap.
 
-import { CoreTrapError, ErrnoError, Errno, layout, readStats, NO_DEADLINE } from '../bindings/index.js';
+import { CoreTrapError, ErrnoError, Errno, layout, readStats } from '../bindings/index.js';
 import type { CoreExports } from '../bindings/index.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { Transmit, TransmitOptions } from './devices/endpoint.js';
@@ -132,18 +132,29 @@ export class Session {
   pollNow(): void {
     if (this.closed || this.failed) return;
     const now = this.nowMicros();
-    const deadline = this.call(() => this.core.poll(BigInt(now)));
+    const deadline = this.#poll(now);
     if (deadline === undefined) return;
     this.flushTransmit();
     this.drainEvents();
-    if (deadline === NO_DEADLINE) {
+    if (deadline === Infinity) {
       this.#armTimer(Infinity);
-    } else if (Number(deadline) <= now) {
+    } else if (deadline <= now) {
       // Due now (frames the loopback produced during this poll): run again without waiting for
       // the clock, which may be a VirtualClock that only moves when a test says so.
       this.requestPoll();
     } else {
-      this.#armTimer(deadlineUp(deadline));
+      this.#armTimer(deadline);
+    }
+  }
+
+  /** The core's poll at `now`: its next deadline, or undefined once it trapped (see call). */
+  #poll(now: number): number | undefined {
+    if (this.failed) return undefined;
+    try {
+      return this.core.poll(now);
+    } catch (error) {
+      this.#fail(error);
+      return undefined;
     }
   }
 
@@ -154,7 +165,7 @@ export class Session {
    */
   pollQuietly(): void {
     if (this.closed || this.failed) return;
-    this.call(() => this.core.poll(BigInt(this.nowMicros())));
+    this.#poll(this.nowMicros());
     this.requestPoll();
   }
 
@@ -166,6 +177,11 @@ export class Session {
 
   #armTimer(at: number): void {
     if (at === this.#timerAt) return;
+    // A timer armed for an earlier time stays: when it fires, the poll finds nothing due yet and
+    // arms the later deadline then. Every ACK pushes the retransmission deadline on and every
+    // segment the delayed ACK's, so moving the native timer each poll cost more than the one early
+    // wake-up per deadline this costs.
+    if (this.#timer !== undefined && at > this.#timerAt && at !== Infinity) return;
     this.#clearTimer();
     this.#timerAt = at;
     if (at === Infinity) return;
@@ -507,17 +523,6 @@ export class Session {
   }
 }
 
-/**
- * A core deadline as a clock time, rounded up: a timer that fired before the core's deadline would
- * find nothing due, get the same deadline back and re-arm at the same instant forever.
- */
-function deadlineUp(deadline: bigint): number {
-  const at = Number(deadline);
-  if (BigInt(at) >= deadline) return at;
-  // Beyond 2^53 not every integer is a double: step to the next one up.
-  return at + 2 ** (Math.floor(Math.log2(at)) - DOUBLE_MANTISSA_BITS);
-}
-const DOUBLE_MANTISSA_BITS = 52;
 
 type BufferLike = { allocUnsafe(n: number): Uint8Array };
 const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;

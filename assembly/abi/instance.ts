@@ -37,7 +37,7 @@ export function initCore(): i32 {
 }
 
 /** Microseconds beyond any clock a host can have (2^53, where f64 stops counting every integer). */
-const MAX_HOST_MICROS: f64 = 9007199254740992.0;
+export const MAX_HOST_MICROS: f64 = 9007199254740992.0;
 
 /**
  * The host's current time (microseconds, as f64 so a call needs no BigInt), as the core's time:

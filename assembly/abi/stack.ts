@@ -1,6 +1,6 @@
 // Exports that set the stack up and drive it: the config block, init, the layout table and poll.
 
-import { configArea, layoutArea, initCore, initialized, core } from "./instance";
+import { configArea, layoutArea, initCore, initialized, core, hostTime, MAX_HOST_MICROS } from "./instance";
 import { NO_DEADLINE } from "../time";
 
 /** Where the host writes the config before init. */
@@ -19,11 +19,14 @@ export function layoutTable(): usize {
 }
 
 /**
- * Runs the stack at time `nowMicros`: device frames, loopback, timers, pending output. Returns the
- * next time it must run again (NO_DEADLINE: only when something happens). Time never goes back:
- * an earlier `now` than the last one is treated as the last one.
+ * Runs the stack at time `nowMicros` (the host clock's microseconds as a double, exact below 2^53:
+ * no BigInt on the hottest call): device frames, loopback, timers, pending output. Returns the
+ * next time it must run again, Infinity when only something happening can make it (a deadline
+ * past 2^53 microseconds, 285 years on, is one no host clock reaches). Time never goes back: an
+ * earlier `now` than the last one, or one that is not a number, is treated as the last one.
  */
-export function poll(nowMicros: i64): i64 {
-  if (!initialized()) return NO_DEADLINE;
-  return core().poll(nowMicros);
+export function poll(nowMicros: f64): f64 {
+  if (!initialized()) return Infinity;
+  const deadline = core().poll(hostTime(nowMicros));
+  return deadline == NO_DEADLINE || <f64>deadline >= MAX_HOST_MICROS ? Infinity : <f64>deadline;
 }
