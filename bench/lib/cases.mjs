@@ -70,6 +70,10 @@ async function alternate(runs, measureWasmnet, measureNode) {
 async function throughputCase(name, s, { mtu, offload, note }, memory) {
   const pair = await wasmnetPair({ mtu, offload });
   const options = { totalBytes: s.transferBytes, writeBytes: BULK_WRITE_BYTES, deadlineSeconds: s.transferDeadlineSeconds };
+  // One transfer each first, not measured: JIT, stream and allocator warm-up (the first run of a
+  // fresh process grew its RSS by 20-30 MB of it) belong to neither side's figures.
+  await tcpThroughput(pair.tcp, options);
+  await tcpThroughput(nodeEndpoints.tcp, options);
   const modulePagesBefore = pair.client.memory().pages + pair.server.memory().pages;
   const { ours, theirs } = await alternate(s.runs,
     async () => {
@@ -134,7 +138,7 @@ export async function runAll(s, onResult = () => {}) {
   }));
   add(result('rss_bytes', 'bytes', memory.rssAfterRuns, null, {
     growthBytes: memory.rssGrowthBytes,
-    note: `process RSS after each tcp_throughput_mtu1500 run (Node's own sockets share the process); growth during them (the sum over wasmnet's runs, Node's left out; the first includes warm-up): ${memory.rssGrowthBytes} bytes`,
+    note: `process RSS after each tcp_throughput_mtu1500 run (Node's own sockets share the process); growth during them (the sum over wasmnet's runs, Node's left out, after one warm-up transfer each): ${memory.rssGrowthBytes} bytes`,
   }));
   const wasmSizes = Array.from({ length: s.runs }, () => statSync(WASM_FILE).size);
   add(result('wasm_size_bytes', 'bytes', wasmSizes, null, {
