@@ -19,6 +19,7 @@ import type { Clock, TimerHandle } from './clock.js';
 import type { Transmit, TransmitOptions } from './devices/endpoint.js';
 import { reportCallbackError } from './devices/endpoint.js';
 import { Nic } from './nic.js';
+import { queueTask } from './microtask.js';
 import { KeepAlive } from './keepalive.js';
 import { systemError } from './errors.js';
 
@@ -125,7 +126,7 @@ export class Session {
   requestPoll(): void {
     if (this.#pollQueued || this.closed || this.failed) return;
     this.#pollQueued = true;
-    queueMicrotask(this.#runQueuedPoll);
+    queueTask(this.#runQueuedPoll);
   }
 
   /** Runs the core now, moves frames out and events to their owners, and arms the deadline timer. */
@@ -240,7 +241,7 @@ export class Session {
     this.#due.add(owner);
     if (this.#checksQueued) return;
     this.#checksQueued = true;
-    queueMicrotask(this.#runDueChecks);
+    queueTask(this.#runDueChecks);
   }
 
   // ---- owners ----

@@ -7,6 +7,8 @@
 // Tasks are objects with a method, queued at most once each (their own `turnQueued` flag), so
 // scheduling allocates nothing per frame.
 
+import { queueTask } from '../microtask.js';
+
 /** Frames all links together may move before yielding to the event loop. */
 export const FRAMES_PER_TURN = 1024;
 
@@ -73,7 +75,7 @@ export class TurnScheduler {
     task.turnQueued = true;
     if (this.remaining() > 0) {
       this.#soon.push(task);
-      if (!this.#soonQueued) { this.#soonQueued = true; queueMicrotask(this.#runSoon); }
+      if (!this.#soonQueued) { this.#soonQueued = true; queueTask(this.#runSoon); }
     } else {
       this.#later.push(task);
       this.#armBoundary();
