@@ -14,13 +14,14 @@ import {
   LAYOUT_TX_USED, LAYOUT_TX_SIZE, LAYOUT_BUFFER_BYTES, LAYOUT_EVENTS, LAYOUT_EVENT_CAPACITY,
   LAYOUT_IO, LAYOUT_IO_BYTES, LAYOUT_STATS, LAYOUT_STAT_COUNT, LAYOUT_RESULT, LAYOUT_MAC, STAT_COUNT,
   VIRTIO_NET_HDR_BYTES, VIRTIO_NET_HDR_FLAGS, VIRTIO_NET_HDR_F_DATA_VALID, STAT_RX_DROP_DEVICE_ERROR,
+  STAT_RX_DROP_OVERSIZE, VIRTIO_NET_HDR_GSO_TYPE, VIRTIO_NET_GSO_TCPV4,
   STAT_ARP_GIVE_UPS, STAT_ARP_PENDING_DROPPED, STAT_ARP_EVICTIONS, STAT_RX_QUEUE_DEVICE_ERRORS,
   STAT_TX_QUEUE_DEVICE_ERRORS, STAT_ICMP_ERRORS_RECEIVED, STAT_ICMP_ERRORS_IGNORED, STAT_ICMP_DROP_UNSUPPORTED_TYPE,
   SOCKET_KIND_UDP, SOCKET_KIND_ICMP, CONFIG_FLAG_TX_CHECKSUM_OFFLOAD, CONFIG_FLAG_TCP_FIXED_ISS,
 } from "../bindings/layout";
-import { ETHERNET_HEADER_LEN } from "./wire/ethernet";
-import { writeMac } from "./wire/bytes";
-import { IpProtocol } from "./wire/ipv4";
+import { ETHERNET_HEADER_LEN, EtherType } from "./wire/ethernet";
+import { IpProtocol, IPV4_PROTOCOL_OFFSET } from "./wire/ipv4";
+import { readU16, writeMac } from "./wire/bytes";
 import { Icmpv4Type } from "./wire/icmpv4";
 import { Virtqueue, NO_DESCRIPTOR } from "./storage/virtqueue";
 import { SlotPool } from "./storage/slot_pool";
@@ -112,6 +113,8 @@ export class Core {
   readonly ioBytes: i32;
   /** Latest time the host told us (poll or a socket call); time never goes back. */
   now: i64 = 0;
+  /** The longest ordinary frame: the MTU and its Ethernet header (longer ones: see isLargeTcpSegment). */
+  private readonly maxFrameLen: i32;
   /** A looped frame is copied here before it is processed, so its slot is free for the answer. */
   private readonly loopbackFrame: usize;
   private readonly meaning: IcmpErrorMeaning = new IcmpErrorMeaning();
@@ -167,6 +170,7 @@ export class Core {
     this.ioBytes = config.mtu;
     this.io = heap.alloc(<usize>config.mtu);
     this.loopbackFrame = heap.alloc(<usize>frameBytes);
+    this.maxFrameLen = frameBytes;
   }
 
   /** Records where everything went in the layout table at `t` (bindings/layout.ts). */
@@ -248,6 +252,8 @@ export class Core {
       const len = rx.usedLen;
       if (len < VIRTIO_NET_HDR_BYTES) {
         stats[STAT_RX_DROP_DEVICE_ERROR]++;
+      } else if (len - VIRTIO_NET_HDR_BYTES > this.maxFrameLen && !isLargeTcpSegment(buffer)) {
+        stats[STAT_RX_DROP_OVERSIZE]++;
       } else {
         const trusted = (load<u8>(buffer + VIRTIO_NET_HDR_FLAGS) & VIRTIO_NET_HDR_F_DATA_VALID) != 0;
         this.deliver(buffer + VIRTIO_NET_HDR_BYTES, len - VIRTIO_NET_HDR_BYTES, trusted, true, now);
@@ -320,4 +326,20 @@ export class Core {
     this.seenRxDeviceErrors = this.rx.deviceErrors;
     this.seenTxDeviceErrors = this.tx.deviceErrors;
   }
+}
+
+/** Offset of the EtherType in an Ethernet II header. */
+const ETHERTYPE_OFFSET: usize = 12;
+
+/**
+ * Whether the received buffer (virtio_net_hdr, then the frame) holds what the device marked as one
+ * large TCP segment (gso_type TCPV4, segmentation offload) and what is a TCP/IPv4 packet: the only
+ * frame that may be longer than the MTU. Anything else that long is dropped before any layer reads
+ * it, as a NIC drops frames longer than its MTU.
+ */
+function isLargeTcpSegment(buffer: usize): bool {
+  if (load<u8>(buffer + VIRTIO_NET_HDR_GSO_TYPE) != <u8>VIRTIO_NET_GSO_TCPV4) return false;
+  const frame = buffer + VIRTIO_NET_HDR_BYTES;
+  return readU16(frame + ETHERTYPE_OFFSET) == EtherType.IPV4 &&
+    load<u8>(frame + <usize>ETHERNET_HEADER_LEN + IPV4_PROTOCOL_OFFSET) == IpProtocol.TCP;
 }

@@ -392,4 +392,10 @@ export const STAT_TCP_DROP_TOO_MANY_HOLES = 72;
  * so it can never make poll spin. Always 0 unless there is a bug (the fuzz tests assert it).
  */
 export const STAT_TCP_IDLE_WAKEUPS = 73;
-export const STAT_COUNT = 74;
+/**
+ * Frames longer than the MTU (with its Ethernet header) that are not a large TCP segment the
+ * device marked as one (segmentation offload's receive buffers hold 64 KiB; nothing else may use
+ * the room).
+ */
+export const STAT_RX_DROP_OVERSIZE = 74;
+export const STAT_COUNT = 75;

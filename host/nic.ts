@@ -248,45 +248,48 @@ export class Nic implements FrameRings {
       return cutter.segmentLength;
     }
     const view = this.#memoryView();
-    if (this.tx.pending(view) === 0) return NONE;
-    const id = this.tx.take(view);
-    const addr = this.tx.address(view, id);
-    const len = this.tx.length(view, id);
-    this.#txId = id;
-    this.txOffset = addr + VIRTIO_NET_HDR_BYTES;
-    const length = len > VIRTIO_NET_HDR_BYTES ? len - VIRTIO_NET_HDR_BYTES : 0;
-    const gsoType = length > 0 ? view.getUint8(addr + VIRTIO_NET_HDR_GSO_TYPE) : VIRTIO_NET_GSO_NONE;
-    if (gsoType !== VIRTIO_NET_GSO_NONE) {
-      const segmentSize = view.getUint16(addr + VIRTIO_NET_HDR_GSO_SIZE, true);
-      const headersLen = view.getUint16(addr + VIRTIO_NET_HDR_HDR_LEN, true);
-      if (gsoType !== VIRTIO_NET_GSO_TCPV4 || !this.takesLargeSegments ||
-          !cutter.start(bytes, this.txOffset, length, headersLen, segmentSize)) {
-        // Not the segment its header claims (only a broken core writes one): never sent.
-        this.counters.txBadSegments++;
+    // Frames whose header claims a large segment they are not are dropped, and the next one taken.
+    for (;;) {
+      if (this.tx.pending(view) === 0) return NONE;
+      const id = this.tx.take(view);
+      const addr = this.tx.address(view, id);
+      const len = this.tx.length(view, id);
+      this.#txId = id;
+      this.txOffset = addr + VIRTIO_NET_HDR_BYTES;
+      const length = len > VIRTIO_NET_HDR_BYTES ? len - VIRTIO_NET_HDR_BYTES : 0;
+      const gsoType = length > 0 ? view.getUint8(addr + VIRTIO_NET_HDR_GSO_TYPE) : VIRTIO_NET_GSO_NONE;
+      if (gsoType !== VIRTIO_NET_GSO_NONE) {
+        const segmentSize = view.getUint16(addr + VIRTIO_NET_HDR_GSO_SIZE, true);
+        const headersLen = view.getUint16(addr + VIRTIO_NET_HDR_HDR_LEN, true);
+        if (gsoType !== VIRTIO_NET_GSO_TCPV4 || !this.takesLargeSegments ||
+            !cutter.start(bytes, this.txOffset, length, headersLen, segmentSize)) {
+          // Not the segment its header claims (only a broken core writes one): never sent.
+          this.counters.txBadSegments++;
+          cutter.stop();
+          this.completeTx();
+          continue;
+        }
+        if (!acceptsLargeSegments) {
+          this.#cutId = id;
+          this.txOffset = cutter.next(bytes, acceptsPartialChecksum);
+          this.counters.txSegmentsCut++;
+          return cutter.segmentLength;
+        }
         cutter.stop();
-        this.completeTx();
-        return this.takeTx(acceptsPartialChecksum, acceptsLargeSegments);
+        this.txSegmentSize = segmentSize;
+        this.txHeadersLen = headersLen;
       }
-      if (!acceptsLargeSegments) {
-        this.#cutId = id;
-        this.txOffset = cutter.next(bytes, acceptsPartialChecksum);
-        this.counters.txSegmentsCut++;
-        return cutter.segmentLength;
+      if (length > 0 && !acceptsPartialChecksum &&
+          (view.getUint8(addr + VIRTIO_NET_HDR_FLAGS) & VIRTIO_NET_HDR_F_NEEDS_CSUM) !== 0) {
+        const start = view.getUint16(addr + VIRTIO_NET_HDR_CSUM_START, true);
+        const offset = view.getUint16(addr + VIRTIO_NET_HDR_CSUM_OFFSET, true);
+        if (start + offset + 2 <= length) {
+          completeChecksum(this.#bytes, this.txOffset, length, start, offset);
+          this.counters.txChecksumsCompleted++;
+        }
       }
-      cutter.stop();
-      this.txSegmentSize = segmentSize;
-      this.txHeadersLen = headersLen;
+      return length;
     }
-    if (length > 0 && !acceptsPartialChecksum &&
-        (view.getUint8(addr + VIRTIO_NET_HDR_FLAGS) & VIRTIO_NET_HDR_F_NEEDS_CSUM) !== 0) {
-      const start = view.getUint16(addr + VIRTIO_NET_HDR_CSUM_START, true);
-      const offset = view.getUint16(addr + VIRTIO_NET_HDR_CSUM_OFFSET, true);
-      if (start + offset + 2 <= length) {
-        completeChecksum(this.#bytes, this.txOffset, length, start, offset);
-        this.counters.txChecksumsCompleted++;
-      }
-    }
-    return length;
   }
 
   completeTx(): void {

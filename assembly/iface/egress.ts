@@ -174,16 +174,21 @@ export class Egress {
     partialChecksumAt: i32 = CHECKSUM_COMPLETE, ttl: u8 = IPV4_DEFAULT_TTL,
     segmentSize: i32 = NOT_SEGMENTED, transportHeaderLen: i32 = 0): i32 {
     if (transportLen < 0 || transportLen > this.maxTransportLenIn(ws)) return -Errno.EMSGSIZE;
-    // Only a payload longer than one segment is cut; the device needs the checksum left to it.
-    const segmented = transportLen > this.maxTransportLen && segmentSize > 0 &&
-      partialChecksumAt != CHECKSUM_COMPLETE;
+    // A payload longer than one segment (the peer's MSS, which may be below what our MTU holds) is
+    // the device's to cut; it needs the checksum left to it.
+    const payloadLen = transportLen - transportHeaderLen;
+    const segmented = segmentSize > 0 && payloadLen > segmentSize && partialChecksumAt != CHECKSUM_COMPLETE;
     if (transportLen > this.maxTransportLen && !segmented) return -Errno.EMSGSIZE;
+    // Only a transmit buffer of a device that cuts may hold one.
+    if (segmented && this.maxTransportLenIn(ws) == this.maxTransportLen) return -Errno.EMSGSIZE;
     const ip = this.ip;
     ip.src = src;
     ip.dst = dst;
     ip.protocol = protocol;
     ip.ttl = ttl;
     ip.ident = this.ident++;
+    // The device numbers the segments it cuts ident, ident + 1, ...: none of those is used again.
+    if (segmented) this.ident += <u16>((payloadLen + segmentSize - 1) / segmentSize - 1);
     // Never fragmented by us: DF as Linux sets it with path MTU discovery (RFC 1191).
     ip.dontFragment = true;
     ip.moreFragments = false;

@@ -104,7 +104,9 @@ const TOTAL_LEN_OFFSET: usize = 2;
 const IDENT_OFFSET: usize = 4;
 const FLAGS_FRAG_OFFSET: usize = 6;
 const TTL_OFFSET: usize = 8;
-const PROTOCOL_OFFSET: usize = 9;
+/** Offset of the protocol field in an IPv4 header (RFC 791 3.1). */
+export const IPV4_PROTOCOL_OFFSET: usize = 9;
+const PROTOCOL_OFFSET: usize = IPV4_PROTOCOL_OFFSET;
 const CHECKSUM_OFFSET: usize = 10;
 const SRC_OFFSET: usize = 12;
 const DST_OFFSET: usize = 16;

@@ -116,6 +116,22 @@ describe("tcp segmentation offload: what one large segment carries", () => {
     expectStreamBytes(e, 0);
   });
 
+  it("after a timeout a large segment resends only what was sent before; the new data goes in a segment of its own", () => {
+    const h = established();
+    h.deviceRoom = DEVICE_ROOM;
+    h.write(INITIAL_WINDOW);
+    h.expectSegment(ACK | PSH, h.ours(0), h.theirs(0), INITIAL_WINDOW);
+    h.advanceToDeadline();
+    h.expectSegment(ACK, h.ours(0), h.theirs(0), MSS);
+    h.send(ACK, h.theirs(0), h.ours(MSS));
+    h.write(5000);
+    // A window far beyond what is left to resend: the go-back-N segment still ends at sndMax.
+    h.conn.cc.cwnd = 1 << 20;
+    h.expectSegment(ACK, h.ours(MSS), h.theirs(0), INITIAL_WINDOW - MSS);
+    h.expectSegment(ACK | PSH, h.ours(INITIAL_WINDOW), h.theirs(0), 5000);
+    h.expectNothing();
+  });
+
   it("without a device that cuts, the same write leaves in MSS-sized segments", () => {
     const h = established();
     h.write(10000);

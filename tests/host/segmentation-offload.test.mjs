@@ -10,8 +10,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Buffer } from 'node:buffer';
 import { Stack, MemoryLink, VirtualClock, PcapWriter } from 'wasmnet';
-import { exchangeBothWays } from './tcp-pair.mjs';
+import { exchangeBothWays, run, once } from './tcp-pair.mjs';
 import { tsharkInstalled, readCleanCapture } from './support/tshark.mjs';
 
 const MiB = 1 << 20;
@@ -70,6 +71,88 @@ for (const [aName, aOptions] of Object.entries(MODES)) {
     }
   }
 }
+
+// The peer's MSS, not our MTU, sets the size of each cut segment: toward a peer with a smaller MTU
+// (or no MSS option) a payload our own MTU would hold is still more than one of its segments.
+for (const [bName, bOptions] of [['plain', {}], ['segmentation', MODES.segmentation]]) {
+  test(`segmentation (MTU 1500) <-> ${bName} with MTU 1400: segments cut to the peer's MSS of 1,360, none refused, SHA-256 equal`, async (t) => {
+    const { a, b, wire } = await transfer(t, {
+      aOptions: MODES.segmentation, bOptions: { ...bOptions, mtu: 1400 }, link: { trusted: true },
+    });
+    const toB = wire.stats().aToB;
+    if (bName === 'plain') {
+      assert.ok(a.stats().txSegmentsCut > 1000, 'the device cut for the peer without offload');
+      assert.ok(averageFrame(toB) <= 1400 + 14, 'no frame above the peer\'s MTU');
+    } else {
+      assert.ok(averageFrame(toB) > 4 * MTU_FRAME, 'large segments whole to a peer that takes them');
+    }
+    assert.equal(b.stats().rxOversize + b.stats().rxDropOversize, 0, 'the peer refused no frame');
+    assert.equal(a.stats().tcpRetransmits, 0, 'nothing had to be sent again');
+  });
+}
+
+test('segmentation (MTU 1500) -> plain with MTU 1400: 20 writes of 1,400 bytes one at a time (more than the peer\'s MSS, less than our MTU): none refused or resent', async (t) => {
+  const clock = new VirtualClock();
+  const a = await Stack.create({ ipv4: '10.0.0.1/24', clock, seed: 1, segmentationOffload: true });
+  const b = await Stack.create({ ipv4: '10.0.0.2/24', clock, seed: 2, mtu: 1400 });
+  const link = MemoryLink.connect(a, b, { trusted: true });
+  t.after(() => { a.close(); b.close(); link.close(); });
+  let received = 0;
+  const server = b.net.createServer((socket) => socket.on('data', (d) => { received += d.length; }));
+  server.listen(80);
+  await run(clock, once(server, 'listening'));
+  const socket = a.net.connect(80, '10.0.0.2');
+  await run(clock, once(socket, 'connect'));
+  for (let i = 1; i <= 20; i++) {
+    socket.write(Buffer.alloc(1400, i));
+    // A frame the peer refused would wait for a retransmission timeout (200 ms and more).
+    for (let ms = 0; received < i * 1400; ms++) {
+      assert.ok(ms < 100, `write ${i} not delivered within 100 ms`);
+      await clock.advanceMsAsync(1);
+    }
+  }
+  assert.equal(b.stats().rxOversize, 0, 'the peer refused no frame');
+  assert.equal(a.stats().tcpRetransmits, 0);
+  // 1,400 bytes are more than one of the peer's segments: the device cut them (1,360 + 40; a tail
+  // Nagle holds back for the ACK goes alone later).
+  assert.ok(a.stats().txSegmentsCut > 0, 'the device cut payloads above the peer\'s MSS');
+  socket.destroy();
+  server.close();
+});
+
+test('a stack with segmentation offload drops a frame longer than its MTU that is not a large TCP segment (rxDropOversize)', async (t) => {
+  const stack = await Stack.create({ ipv4: '10.0.0.2/24', clock: new VirtualClock(), seed: 3, segmentationOffload: true });
+  t.after(() => stack.close());
+  const socket = stack.dgram.createSocket('udp4');
+  socket.bind(7);
+  const got = [];
+  socket.on('message', (m) => got.push(m.length));
+  await stack.clock.advanceMsAsync(1);
+  // A well-formed 3,000-byte UDP datagram in one frame, as no MTU-1500 link carries.
+  const payload = 3000;
+  const frame = new Uint8Array(14 + 20 + 8 + payload);
+  const view = new DataView(frame.buffer);
+  frame.set(Buffer.from(stack.mac.split(':').map((h) => parseInt(h, 16))), 0);
+  frame.set([0x02, 0, 0, 0, 0, 9], 6);
+  view.setUint16(12, 0x0800);
+  view.setUint8(14, 0x45);
+  view.setUint16(16, 20 + 8 + payload);
+  view.setUint8(22, 64);
+  view.setUint8(23, 17);
+  frame.set([10, 0, 0, 1, 10, 0, 0, 2], 26);
+  let sum = 0;
+  for (let i = 14; i < 34; i += 2) sum += view.getUint16(i);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  view.setUint16(24, ~sum & 0xffff);
+  view.setUint16(34, 5000);
+  view.setUint16(36, 7);
+  view.setUint16(38, 8 + payload);
+  stack.receive(frame, true);
+  await stack.clock.advanceMsAsync(1);
+  assert.equal(stack.stats().rxDropOversize, 1);
+  assert.deepEqual(got, []);
+  socket.close();
+});
 
 test('segmentation <-> segmentation on an impaired link (1% loss, reordering, duplication, 1 ms delay): the device cuts, data intact', async (t) => {
   const link = { loss: 0.01, reorder: 0.01, duplicate: 0.01, delayMs: 1, seed: 5 };

@@ -1171,14 +1171,21 @@ export class TcpConnection {
     if (byWindow < n) n = byWindow;
     if (byCwnd < n) n = byCwnd;
     const mss = this.sendMss;
-    if (room >= 2 * mss && n > mss) {
+    if (room >= 2 * mss && seqLt(this.sndNxt, this.sndMax)) {
+      // Go-back-N after a timeout: a large segment resends only what was sent before, whole, at
+      // once (as the segments one by one would go); new data waits for a segment of its own, so
+      // Nagle and Karn's RTT samples see it as before.
+      const resent = seqDiff(this.sndMax, this.sndNxt);
+      if (n > resent) n = resent;
+      if (n > mss) return n > room ? room - room % mss : n;
+    } else if (room >= 2 * mss && n > mss) {
       if (n > room) n = room;
       const tail = n % mss;
       const full = n - tail;
       if (tail == 0) return n;
       // The tail goes with the full segments when it would go alone right after them: it is the
-      // rest of the queue and Nagle lets it go, or it is resent after a timeout.
-      if ((n == unsent && this.nagleAllows()) || seqLt(this.sndNxt, this.sndMax)) return n;
+      // rest of the queue and Nagle lets it go.
+      if (n == unsent && this.nagleAllows()) return n;
       return full;
     }
     if (mss < n) n = mss;

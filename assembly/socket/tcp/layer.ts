@@ -596,7 +596,9 @@ export class TcpLayer {
     const result = egress.sendIp(ws, src, dst, IpProtocol.TCP, written, now,
       offload ? TCP_CHECKSUM_OFFSET : CHECKSUM_COMPLETE, IPV4_DEFAULT_TTL, mss, r.headerLen);
     if (result < 0) return result;
-    count(STAT_TCP_SEGMENTS_SENT);
+    // A large segment counts as the segments the device cuts it into (as Linux's segs_out).
+    const payloadLen = r.payloadLen;
+    countBy(STAT_TCP_SEGMENTS_SENT, mss > 0 && payloadLen > mss ? <u32>((payloadLen + mss - 1) / mss) : 1);
     return 0;
   }
 
