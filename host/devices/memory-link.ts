@@ -39,6 +39,7 @@ import { sameClock, type Clock, type TimerHandle } from '../clock.js';
 import { ETHERNET_HEADER_BYTES, reportCallbackError, type FrameRings, type LinkEndpoint, type RingListener } from './endpoint.js';
 import { Random } from './random.js';
 import { copyBytes } from './copy.js';
+import { ReceiveCoalescer, coalescibleHeadersLen } from './receive-coalescer.js';
 import { turn, type TurnTask } from './turn.js';
 import { PayloadSlab, SLOT_HOLD, SLOT_TRUSTED } from './payload-slab.js';
 import { DepartureQueue } from './departure-queue.js';
@@ -201,6 +202,8 @@ class Direction implements TurnTask {
   private heldOvertaken = false;
   /** Departure times of frames still being serialized (rate limiting). */
   private readonly wire = new DepartureQueue();
+  /** Merges in-order segments for a receiver that takes large ones (ring to ring only). */
+  private readonly coalescer = new ReceiveCoalescer();
   private txFreeAt = -Infinity;
   private lastAt = -Infinity;
   /** Delivers due frames from the turn scheduler (one object for the direction's lifetime). */
@@ -349,6 +352,9 @@ class Direction implements TurnTask {
     // A receiving stack with segmentation offload takes large TCP segments whole; the sender's
     // device cuts them for any other.
     const large = dst.takesLargeSegments && this.to.terminal === true;
+    // ... and over a trusted link, in-order segments of one flow are merged for it (receive-coalescer.ts).
+    const coalesce = large && trusted;
+    const gro = this.coalescer;
     let moved = 0;
     let used = 0;
     let delivered = 0;
@@ -365,17 +371,38 @@ class Direction implements TurnTask {
       const onWire = segmentSize > 0 ? Math.min(length, src.txHeadersLen + segmentSize) : length;
       if (segmentSize > 0) used += Math.ceil((length - src.txHeadersLen) / segmentSize) - 1;
       if (onWire > limit) { stats.dropped.mtu++; src.completeTx(); continue; }
+      if (gro.open) {
+        if (segmentSize === 0 && gro.continues(src.bytes, src.txOffset, length, dst.bytes)) {
+          gro.append(src, dst, length);
+          src.completeTx();
+          continue;
+        }
+        stats.bytesDelivered += gro.close(dst, trusted);
+        stats.delivered++;
+        delivered++;
+      }
+      const headersLen = coalesce && segmentSize === 0 ? coalescibleHeadersLen(src.bytes, src.txOffset, length) : 0;
       const room = dst.takeRx();
       if (length > room) {
         dst.refuseRx();
       } else {
         copyBytes(src.bytes, src.words, src.txOffset, dst.bytes, dst.words, dst.rxOffset, length);
-        dst.completeRx(length, trusted, segmentSize, src.txHeadersLen);
-        stats.delivered++;
-        stats.bytesDelivered += length;
-        delivered++;
+        if (headersLen > 0) {
+          // Stays open for the segments that continue it; handed over when one does not.
+          gro.start(dst, length, headersLen);
+        } else {
+          dst.completeRx(length, trusted, segmentSize, src.txHeadersLen);
+          stats.delivered++;
+          stats.bytesDelivered += length;
+          delivered++;
+        }
       }
       src.completeTx();
+    }
+    if (gro.open) {
+      stats.bytesDelivered += gro.close(dst, trusted);
+      stats.delivered++;
+      delivered++;
     }
     if (moved > 0) src.wake();
     if (delivered > 0 || moved > 0) dst.wake();

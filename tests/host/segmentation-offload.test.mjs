@@ -1,7 +1,8 @@
 // TCP segmentation offload (virtio HOST_TSO4 / GUEST_TSO4): a stack with `segmentationOffload`
 // hands its device TCP segments of up to 64 KiB. Between two such stacks on a MemoryLink they
 // travel whole; every other receiver gets the MSS-sized segments the sender's device cuts them
-// into, with valid checksums. Every combination of plain, checksum offload and segmentation
+// into, with valid checksums; over a trusted link into such a stack, MSS-sized segments from a
+// sender without it are merged (receive-side coalescing). Every combination of plain, checksum offload and segmentation
 // offload on either side carries the same bytes (SHA-256 on both ends), on the direct ring-to-ring
 // path and on the impaired slow path, and a capture of a stack with segmentation offload holds
 // only MSS-sized segments that tshark finds clean.
@@ -11,8 +12,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Buffer } from 'node:buffer';
+import { randomBytes } from 'node:crypto';
 import { Stack, MemoryLink, VirtualClock, PcapWriter } from 'wasmnet';
-import { exchangeBothWays, run, once } from './tcp-pair.mjs';
+import { exchangeBothWays, run, once, sha256 } from './tcp-pair.mjs';
 import { tsharkInstalled, readCleanCapture } from './support/tshark.mjs';
 
 const MiB = 1 << 20;
@@ -62,6 +64,9 @@ for (const [aName, aOptions] of Object.entries(MODES)) {
             // Large segments went whole: frames far larger than an MTU's on average, none cut.
             assert.ok(averageFrame(direction) > 4 * MTU_FRAME, `${from} -> ${to}: ${averageFrame(direction)} bytes per frame`);
             assert.equal(sender.stats().txSegmentsCut, 0, `${from} -> ${to}: nothing cut`);
+          } else if (to === 'segmentation' && trusted) {
+            // Receive-side coalescing: the link merged the sender's MSS-sized segments.
+            assert.ok(averageFrame(direction) > 2 * MTU_FRAME, `${from} -> ${to}: ${averageFrame(direction)} bytes per frame, coalesced`);
           } else {
             if (from === 'segmentation') assert.ok(sender.stats().txSegmentsCut > 1000, `${from} -> ${to}: the device cut its segments`);
             assert.ok(averageFrame(direction) <= MTU_FRAME, `${from} -> ${to}: MTU-sized frames only`);
@@ -117,6 +122,36 @@ test('segmentation (MTU 1500) -> plain with MTU 1400: 20 writes of 1,400 bytes o
   // Nagle holds back for the ACK goes alone later).
   assert.ok(a.stats().txSegmentsCut > 0, 'the device cut payloads above the peer\'s MSS');
   socket.destroy();
+  server.close();
+});
+
+test('receive-side coalescing: two uploads at once from a stack without offload into one with it, interleaved flows merged apart, both intact', async (t) => {
+  const clock = new VirtualClock();
+  const a = await Stack.create({ ipv4: '10.0.0.1/24', clock, seed: 1 });
+  const b = await Stack.create({ ipv4: '10.0.0.2/24', clock, seed: 2, segmentationOffload: true });
+  const link = MemoryLink.connect(a, b, { trusted: true });
+  t.after(() => { a.close(); b.close(); link.close(); });
+  const uploads = [randomBytes(MiB), randomBytes(MiB)];
+  const got = new Map();
+  const server = b.net.createServer((socket) => {
+    const chunks = [];
+    socket.on('data', (d) => chunks.push(d));
+    socket.on('end', () => { got.set(socket.remotePort, Buffer.concat(chunks)); socket.end(); });
+  });
+  server.listen(80);
+  await run(clock, once(server, 'listening'));
+  const ports = [];
+  const sockets = uploads.map((data, i) => {
+    const socket = a.net.connect(80, '10.0.0.2', () => { ports[i] = socket.localPort; });
+    socket.on('data', () => {});
+    socket.end(data);
+    return socket;
+  });
+  await run(clock, Promise.all(sockets.map((s) => once(s, 'close'))));
+  assert.deepEqual([...got.keys()].sort(), [...ports].sort(), 'both uploads ended');
+  ports.forEach((port, i) => assert.equal(sha256([got.get(port)]), sha256([uploads[i]]), `upload ${i} intact`));
+  assert.ok(averageFrame(link.stats().aToB) > 2 * MTU_FRAME, 'segments were merged');
+  assert.equal(b.stats().tcpDropOutOfWindow, 0);
   server.close();
 });
 
