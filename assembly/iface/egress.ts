@@ -165,10 +165,10 @@ export class Egress {
    * Sends the transport segment of `transportLen` bytes already written at ws.payloadPtr, from
    * src to dst. `partialChecksumAt`: offset in the segment of a checksum field that holds only the
    * pseudo-header sum, for the device to complete (CHECKSUM_COMPLETE if there is none).
-   * `segmentSize`: a TCP segment longer than maxTransportLen, built in a transmit buffer (see
-   * maxTransportLenIn), is handed to the device to cut into segments of that many payload bytes
-   * after `transportHeaderLen` bytes of TCP header. Returns 0 when sent or queued for ARP, or a
-   * negative errno.
+   * `segmentSize`: a TCP segment whose payload (after `transportHeaderLen` bytes of TCP header)
+   * is longer than that, built in a transmit buffer of a device that cuts (maxTransportLenIn), is
+   * handed to the device to cut into segments of that many payload bytes. Returns 0 when sent or
+   * queued for ARP, or a negative errno.
    */
   sendIp(ws: Workspace, src: u32, dst: u32, protocol: u8, transportLen: i32, now: i64,
     partialChecksumAt: i32 = CHECKSUM_COMPLETE, ttl: u8 = IPV4_DEFAULT_TTL,
