@@ -65,6 +65,20 @@ test(`${FRAMES} fuzzed frames into a stack with open sockets: no trap, every fra
   assert.deepEqual(ip.subarray(28, totalLength), pingPayload(7, 32));
 });
 
+// With segmentation offload every receive buffer holds 64 KiB: fuzzed frames longer than the MTU
+// now reach the core, which must drop each (none is marked as a large TCP segment) and count it.
+test('200000 fuzzed frames into a stack with segmentation offload: frames above the MTU dropped and counted (rxDropOversize), no trap, pools back to baseline', async () => {
+  const r = await fuzzFrames({ frames: 200_000, seed: 0x7505, segmentationOffload: true });
+  assert.equal(r.failed, null);
+  const { stats } = r;
+  const a = accounting(stats, r.afterCampaign.sent);
+  assert.equal(a.reachedCore, a.accounted);
+  assert.equal(a.sent, a.nicTotal);
+  assert.ok(stats.rxDropOversize > 0, 'frames between the MTU and 64 KiB reached the core and were dropped');
+  assert.deepEqual(r.memoryAfter, r.baseline.memory);
+  assert.deepEqual(r.reportAfterClose.sockets.map((s) => [s.kind, s.state, s.rxQueuedDatagrams, s.rxQueuedBytes]), []);
+});
+
 test('the counters add up after every single frame (20,000 fuzzed frames, one per batch)', async () => {
   // Batches of one frame: fuzzFrames checks both identities after each, so a frame counted twice
   // or not at all fails right at that frame.
