@@ -173,14 +173,15 @@ export class Egress {
   sendIp(ws: Workspace, src: u32, dst: u32, protocol: u8, transportLen: i32, now: i64,
     partialChecksumAt: i32 = CHECKSUM_COMPLETE, ttl: u8 = IPV4_DEFAULT_TTL,
     segmentSize: i32 = NOT_SEGMENTED, transportHeaderLen: i32 = 0): i32 {
-    if (transportLen < 0 || transportLen > this.maxTransportLenIn(ws)) return -Errno.EMSGSIZE;
+    const room = this.maxTransportLenIn(ws);
+    if (transportLen < 0 || transportLen > room) return -Errno.EMSGSIZE;
     // A payload longer than one segment (the peer's MSS, which may be below what our MTU holds) is
     // the device's to cut; it needs the checksum left to it.
     const payloadLen = transportLen - transportHeaderLen;
     const segmented = segmentSize > 0 && payloadLen > segmentSize && partialChecksumAt != CHECKSUM_COMPLETE;
     if (transportLen > this.maxTransportLen && !segmented) return -Errno.EMSGSIZE;
     // Only a transmit buffer of a device that cuts may hold one.
-    if (segmented && this.maxTransportLenIn(ws) == this.maxTransportLen) return -Errno.EMSGSIZE;
+    if (segmented && room == this.maxTransportLen) return -Errno.EMSGSIZE;
     const ip = this.ip;
     ip.src = src;
     ip.dst = dst;

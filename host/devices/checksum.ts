@@ -3,12 +3,13 @@
 // large TCP segment is cut into (segmentation offload). Big-endian 16-bit words, summed with
 // end-around carry.
 
+import { writeU16, IPV4_CHECKSUM_OFFSET } from './tcp-ipv4-frame.js';
+
 /** A checksum that computes to zero is sent as its one's complement twin (RFC 768 for UDP). */
 const ZERO_CHECKSUM_SENT_AS = 0xffff;
 const U16_MASK = 0xffff;
 const U16_BITS = 16;
 const BYTE_BITS = 8;
-const BYTE_MASK = 0xff;
 
 /** The sum folded into 16 bits (end-around carry). */
 export function fold(sum: number): number {
@@ -25,12 +26,6 @@ export function sumBytes(bytes: Uint8Array, from: number, to: number): number {
   return sum;
 }
 
-/** Stores a 16-bit value big-endian at `at`. */
-export function writeU16(bytes: Uint8Array, at: number, value: number): void {
-  bytes[at] = (value >>> BYTE_BITS) & BYTE_MASK;
-  bytes[at + 1] = value & BYTE_MASK;
-}
-
 /**
  * The device's half of VIRTIO_NET_F_CSUM: the field at start + offset holds the pseudo-header
  * sum; the one's complement sum from `start` to the end of the frame completes it (RFC 1071).
@@ -40,9 +35,6 @@ export function completeChecksum(bytes: Uint8Array, base: number, length: number
   const sum = fold(sumBytes(bytes, base + start, base + length));
   writeU16(bytes, base + start + offset, (~sum & U16_MASK) || ZERO_CHECKSUM_SENT_AS);
 }
-
-/** Offset of the header checksum in an IPv4 header (RFC 791 3.1). */
-const IPV4_CHECKSUM_OFFSET = 10;
 
 /** Recomputes the checksum of the IPv4 header of `headerLen` bytes at `at` (RFC 791 3.1). */
 export function storeIpv4HeaderChecksum(bytes: Uint8Array, at: number, headerLen: number): void {

@@ -14,43 +14,20 @@
 
 import type { FrameRings } from './endpoint.js';
 import { ETHERNET_HEADER_BYTES } from './endpoint.js';
-import { writeU16, storeIpv4HeaderChecksum } from './checksum.js';
+import { storeIpv4HeaderChecksum } from './checksum.js';
 import { copyBytes } from './copy.js';
+import {
+  ETHERTYPE_OFFSET, ETHERTYPE_IPV4, IPV4_PLAIN_VERSION_IHL, IPV4_MIN_HEADER_BYTES, IPV4_TOTAL_LENGTH_OFFSET,
+  IPV4_FLAGS_OFFSET, IPV4_MORE_FRAGMENTS_OR_OFFSET, IPV4_TTL_OFFSET, IPV4_PROTOCOL_OFFSET, IPV4_ADDRESSES_OFFSET,
+  IPV4_MAX_PACKET, IP_PROTOCOL_TCP, TCP_SEQ_OFFSET, TCP_ACK_OFFSET, TCP_FLAGS_OFFSET, TCP_WINDOW_OFFSET,
+  TCP_MIN_HEADER_BYTES, TCP_ACK, TCP_PSH, tcpHeaderLen, readU16, readU32, writeU16,
+} from './tcp-ipv4-frame.js';
 
-const ETHERTYPE_OFFSET = 12;
-const ETHERTYPE_IPV4 = 0x0800;
-const IPV4_PLAIN_VERSION_IHL = 0x45;
-const IPV4_HEADER_BYTES = 20;
-const IPV4_TOTAL_LENGTH_OFFSET = 2;
-const IPV4_FLAGS_OFFSET = 6;
-const IPV4_MORE_FRAGMENTS_OR_OFFSET = 0x3fff;
-const IPV4_TTL_OFFSET = 8;
-const IPV4_PROTOCOL_OFFSET = 9;
-const IPV4_ADDRESSES_OFFSET = 12;
-const IPV4_MAX_PACKET = 0xffff;
-const IP_PROTOCOL_TCP = 6;
-const TCP_SEQ_OFFSET = 4;
-const TCP_ACK_OFFSET = 8;
-const TCP_DATA_OFFSET_OFFSET = 12;
-const TCP_FLAGS_OFFSET = 13;
-const TCP_WINDOW_OFFSET = 14;
-const TCP_MIN_HEADER_BYTES = 20;
-const TCP_ACK = 0x10;
-const TCP_PSH = 0x08;
 const TCP_MERGEABLE_FLAGS = TCP_ACK | TCP_PSH;
-const WORD_BYTES = 4;
 const U32_MODULO = 0x1_0000_0000;
 /** Headers of a coalescible frame: Ethernet, an IPv4 header without options, TCP. */
 const IP_AT = ETHERNET_HEADER_BYTES;
-const TCP_AT = ETHERNET_HEADER_BYTES + IPV4_HEADER_BYTES;
-
-function readU32(bytes: Uint8Array, at: number): number {
-  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
-}
-
-function readU16(bytes: Uint8Array, at: number): number {
-  return (bytes[at]! << 8) | bytes[at + 1]!;
-}
+const TCP_AT = ETHERNET_HEADER_BYTES + IPV4_MIN_HEADER_BYTES;
 
 /**
  * The header bytes (Ethernet + IPv4 + TCP) of a frame that may start or continue a coalesced
@@ -66,9 +43,9 @@ export function coalescibleHeadersLen(bytes: Uint8Array, at: number, length: num
   const tcp = at + TCP_AT;
   const flags = bytes[tcp + TCP_FLAGS_OFFSET]!;
   if ((flags & ~TCP_MERGEABLE_FLAGS) !== 0 || (flags & TCP_ACK) === 0) return 0;
-  const tcpHeaderLen = (bytes[tcp + TCP_DATA_OFFSET_OFFSET]! >>> 4) * WORD_BYTES;
-  const headersLen = TCP_AT + tcpHeaderLen;
-  if (tcpHeaderLen < TCP_MIN_HEADER_BYTES || headersLen >= length) return 0;
+  const tcpLen = tcpHeaderLen(bytes, tcp);
+  const headersLen = TCP_AT + tcpLen;
+  if (tcpLen < TCP_MIN_HEADER_BYTES || headersLen >= length) return 0;
   return headersLen;
 }
 
@@ -147,7 +124,7 @@ export class ReceiveCoalescer {
     const bytes = dst.bytes;
     const ip = this.#base + IP_AT;
     writeU16(bytes, ip + IPV4_TOTAL_LENGTH_OFFSET, length - ETHERNET_HEADER_BYTES);
-    storeIpv4HeaderChecksum(bytes, ip, IPV4_HEADER_BYTES);
+    storeIpv4HeaderChecksum(bytes, ip, IPV4_MIN_HEADER_BYTES);
     dst.completeRx(length, trusted, this.#segmentSize, this.#headersLen);
     return length;
   }

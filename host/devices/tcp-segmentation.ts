@@ -18,45 +18,17 @@
 //   seg 1:                        [headers copy][payload 1 ............]
 //                                 ^ base + hdr_len + gso_size - hdr_len
 
-import { fold, sumBytes, writeU16, completeChecksum, storeIpv4HeaderChecksum } from './checksum.js';
+import { fold, sumBytes, completeChecksum, storeIpv4HeaderChecksum } from './checksum.js';
 import { ETHERNET_HEADER_BYTES } from './endpoint.js';
+import {
+  ETHERTYPE_OFFSET, ETHERTYPE_IPV4, IPV4_VERSION, IPV4_MIN_HEADER_BYTES, IPV4_TOTAL_LENGTH_OFFSET,
+  IPV4_IDENT_OFFSET, IPV4_PROTOCOL_OFFSET, IPV4_ADDRESSES_OFFSET, IPV4_ADDRESSES_BYTES, IP_PROTOCOL_TCP,
+  TCP_MIN_HEADER_BYTES, TCP_SEQ_OFFSET, TCP_FLAGS_OFFSET, TCP_CHECKSUM_OFFSET, TCP_FIN, TCP_PSH, TCP_CWR,
+  MAX_HEADERS_BYTES, ipVersion, ipv4HeaderLen, tcpHeaderLen, readU16, readU32, writeU16, writeU32,
+} from './tcp-ipv4-frame.js';
 
-const ETHERTYPE_OFFSET = 12;
-const ETHERTYPE_IPV4 = 0x0800;
-const IPV4_VERSION = 4;
-const IPV4_MIN_HEADER_BYTES = 20;
-const IPV4_TOTAL_LENGTH_OFFSET = 2;
-const IPV4_IDENT_OFFSET = 4;
-const IPV4_PROTOCOL_OFFSET = 9;
-const IPV4_SOURCE_OFFSET = 12;
-const IPV4_ADDRESSES_BYTES = 8;
-const IP_PROTOCOL_TCP = 6;
-const TCP_MIN_HEADER_BYTES = 20;
-const TCP_MAX_HEADER_BYTES = 60;
-const IPV4_MAX_HEADER_BYTES = 60;
-const TCP_SEQ_OFFSET = 4;
-const TCP_DATA_OFFSET_OFFSET = 12;
-const TCP_FLAGS_OFFSET = 13;
-const TCP_CHECKSUM_OFFSET = 16;
-const TCP_FIN = 0x01;
-const TCP_PSH = 0x08;
-const TCP_CWR = 0x80;
-const WORD_BYTES = 4;
-const NIBBLE_MASK = 0x0f;
-const NIBBLE_BITS = 4;
 const U16_MODULO = 0x10000;
 const U32_MODULO = 0x1_0000_0000;
-/** The most header bytes a TCP/IPv4 frame can have before its payload. */
-export const MAX_HEADERS_BYTES = ETHERNET_HEADER_BYTES + IPV4_MAX_HEADER_BYTES + TCP_MAX_HEADER_BYTES;
-
-function readU32(bytes: Uint8Array, at: number): number {
-  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
-}
-
-function writeU32(bytes: Uint8Array, at: number, value: number): void {
-  writeU16(bytes, at, value >>> 16);
-  writeU16(bytes, at + 2, value & 0xffff);
-}
 
 export class TcpSegmentCutter {
   /** The frame's headers as the core wrote them (segment 0's), copied before any are overwritten. */
@@ -88,16 +60,15 @@ export class TcpSegmentCutter {
     this.#segments = 0;
     this.#next = 0;
     if (segmentSize < 1 || headersLen > MAX_HEADERS_BYTES || headersLen >= length) return false;
-    if (((bytes[base + ETHERTYPE_OFFSET]! << 8) | bytes[base + ETHERTYPE_OFFSET + 1]!) !== ETHERTYPE_IPV4) return false;
+    if (readU16(bytes, base + ETHERTYPE_OFFSET) !== ETHERTYPE_IPV4) return false;
     const ip = base + ETHERNET_HEADER_BYTES;
-    const versionAndLength = bytes[ip]!;
-    const ipHeaderLen = (versionAndLength & NIBBLE_MASK) * WORD_BYTES;
-    if (versionAndLength >>> NIBBLE_BITS !== IPV4_VERSION || ipHeaderLen < IPV4_MIN_HEADER_BYTES) return false;
+    const ipHeaderLen = ipv4HeaderLen(bytes, ip);
+    if (ipVersion(bytes, ip) !== IPV4_VERSION || ipHeaderLen < IPV4_MIN_HEADER_BYTES) return false;
     if (bytes[ip + IPV4_PROTOCOL_OFFSET] !== IP_PROTOCOL_TCP) return false;
     const tcp = ip + ipHeaderLen;
-    const tcpHeaderLen = (bytes[tcp + TCP_DATA_OFFSET_OFFSET]! >>> NIBBLE_BITS) * WORD_BYTES;
-    if (tcpHeaderLen < TCP_MIN_HEADER_BYTES) return false;
-    if (ETHERNET_HEADER_BYTES + ipHeaderLen + tcpHeaderLen !== headersLen) return false;
+    const tcpLen = tcpHeaderLen(bytes, tcp);
+    if (tcpLen < TCP_MIN_HEADER_BYTES) return false;
+    if (ETHERNET_HEADER_BYTES + ipHeaderLen + tcpLen !== headersLen) return false;
     this.#headers.set(bytes.subarray(base, base + headersLen));
     this.#base = base;
     this.#length = length;
@@ -105,10 +76,10 @@ export class TcpSegmentCutter {
     this.#ipHeaderLen = ipHeaderLen;
     this.#segmentSize = segmentSize;
     this.#segments = Math.ceil((length - headersLen) / segmentSize);
-    this.#firstIdent = (bytes[ip + IPV4_IDENT_OFFSET]! << 8) | bytes[ip + IPV4_IDENT_OFFSET + 1]!;
+    this.#firstIdent = readU16(bytes, ip + IPV4_IDENT_OFFSET);
     this.#firstSeq = readU32(bytes, tcp + TCP_SEQ_OFFSET);
     this.#firstFlags = bytes[tcp + TCP_FLAGS_OFFSET]!;
-    const source = ip + IPV4_SOURCE_OFFSET;
+    const source = ip + IPV4_ADDRESSES_OFFSET;
     this.#pseudoSum = sumBytes(bytes, source, source + IPV4_ADDRESSES_BYTES) + IP_PROTOCOL_TCP;
     return true;
   }

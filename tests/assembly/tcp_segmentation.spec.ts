@@ -3,7 +3,7 @@
 // tail exactly when that tail would have gone on its own right after them, so the segments the
 // device cuts are the ones TCP would have sent one by one (Nagle in Minshall's form, RFC 9293
 // 3.7.4; sender silly-window avoidance, 3.8.6.2.1; the initial window, RFC 6928).
-import { established, expectStreamBytes, ACK, PSH, FIN } from "./tcp_harness";
+import { TcpHarness, established, expectStreamBytes, ACK, PSH, FIN } from "./tcp_harness";
 
 /** Payload room of a transmit buffer for a 65,535-byte IPv4 packet: minus IPv4 and TCP headers. */
 const DEVICE_ROOM: i32 = 65535 - 20 - 20;
@@ -11,10 +11,16 @@ const MSS: i32 = 1460;
 /** RFC 6928: 10 segments. */
 const INITIAL_WINDOW: i32 = 10 * MSS;
 
+/** ESTABLISHED, its segments going to a device that cuts them, with a whole packet's room. */
+function cutting(): TcpHarness {
+  const h = established();
+  h.deviceRoom = DEVICE_ROOM;
+  return h;
+}
+
 describe("tcp segmentation offload: what one large segment carries", () => {
   it("a 20-segment write leaves as one segment of the initial window, 10 MSS", () => {
-    const h = established();
-    h.deviceRoom = DEVICE_ROOM;
+    const h = cutting();
     h.write(MSS * 20);
     const e = h.expectSegment(ACK, h.ours(0), h.theirs(0), INITIAL_WINDOW);
     expectStreamBytes(e, 0);
@@ -22,8 +28,7 @@ describe("tcp segmentation offload: what one large segment carries", () => {
   });
 
   it("the ACK of that window lets the other 10 segments go as one, PSH on it (the end of the write)", () => {
-    const h = established();
-    h.deviceRoom = DEVICE_ROOM;
+    const h = cutting();
     h.write(MSS * 20);
     h.expectSegment(ACK, h.ours(0), h.theirs(0), INITIAL_WINDOW);
     h.send(ACK, h.theirs(0), h.ours(INITIAL_WINDOW));
@@ -33,16 +38,14 @@ describe("tcp segmentation offload: what one large segment carries", () => {
   });
 
   it("a 10,000-byte write goes whole, its 1,240-byte tail included: nothing small is in flight", () => {
-    const h = established();
-    h.deviceRoom = DEVICE_ROOM;
+    const h = cutting();
     h.write(10000);
     h.expectSegment(ACK | PSH, h.ours(0), h.theirs(0), 10000);
     h.expectNothing();
   });
 
   it("while that tail is unacknowledged a further write sends only full segments; its tail waits for the ACK (Minshall)", () => {
-    const h = established();
-    h.deviceRoom = DEVICE_ROOM;
+    const h = cutting();
     h.write(10000);
     h.expectSegment(ACK | PSH, h.ours(0), h.theirs(0), 10000);
     h.write(3000);
@@ -55,8 +58,7 @@ describe("tcp segmentation offload: what one large segment carries", () => {
   });
 
   it("with no delay the tail goes with the full segments even while a small one is unacknowledged", () => {
-    const h = established();
-    h.deviceRoom = DEVICE_ROOM;
+    const h = cutting();
     h.conn.noDelay = true;
     h.write(10000);
     h.expectSegment(ACK | PSH, h.ours(0), h.theirs(0), 10000);
@@ -66,8 +68,7 @@ describe("tcp segmentation offload: what one large segment carries", () => {
   });
 
   it("cwnd cuts a segment to whole MSS-sized pieces: the sliver left of it waits", () => {
-    const h = established();
-    h.deviceRoom = DEVICE_ROOM;
+    const h = cutting();
     h.write(10000);
     h.expectSegment(ACK | PSH, h.ours(0), h.theirs(0), 10000);
     h.conn.noDelay = true;
@@ -78,8 +79,7 @@ describe("tcp segmentation offload: what one large segment carries", () => {
   });
 
   it("the peer's window of 5,000 bytes lets 3 full segments go as one, and the sliver waits (3.8.6.2.1)", () => {
-    const h = established();
-    h.deviceRoom = DEVICE_ROOM;
+    const h = cutting();
     h.send(ACK, h.theirs(0), h.ours(0), 5000);
     h.write(10000);
     h.expectSegment(ACK, h.ours(0), h.theirs(0), 3 * MSS);
@@ -98,8 +98,7 @@ describe("tcp segmentation offload: what one large segment carries", () => {
   });
 
   it("the FIN rides on the last large segment", () => {
-    const h = established();
-    h.deviceRoom = DEVICE_ROOM;
+    const h = cutting();
     h.write(10000);
     expect<i32>(h.conn.shutdownWrite()).toBe(0);
     h.expectSegment(ACK | PSH | FIN, h.ours(0), h.theirs(0), 10000);
@@ -107,8 +106,7 @@ describe("tcp segmentation offload: what one large segment carries", () => {
   });
 
   it("a fast retransmission is one MSS-sized segment, never a large one", () => {
-    const h = established();
-    h.deviceRoom = DEVICE_ROOM;
+    const h = cutting();
     h.write(INITIAL_WINDOW);
     h.expectSegment(ACK | PSH, h.ours(0), h.theirs(0), INITIAL_WINDOW);
     for (let i = 0; i < 3; i++) h.send(ACK, h.theirs(0), h.ours(0));
@@ -117,8 +115,7 @@ describe("tcp segmentation offload: what one large segment carries", () => {
   });
 
   it("after a timeout a large segment resends only what was sent before; the new data goes in a segment of its own", () => {
-    const h = established();
-    h.deviceRoom = DEVICE_ROOM;
+    const h = cutting();
     h.write(INITIAL_WINDOW);
     h.expectSegment(ACK | PSH, h.ours(0), h.theirs(0), INITIAL_WINDOW);
     h.advanceToDeadline();
