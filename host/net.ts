@@ -158,21 +158,28 @@ interface ConnectionState {
   state: number;
   flags: number;
   error: number;
+  /** Bytes in the receive ring. */
+  rxBytes: number;
 }
 
 /** @internal Connection handles and listener handles: what a Socket or Server needs from the stack. */
 export class NetContext {
+  /** describe()'s answer, refilled by every call (owners check per event: no object per check). */
+  readonly #state: ConnectionState = { state: 0, flags: 0, error: 0, rxBytes: 0 };
+
   constructor(readonly session: Session) {}
 
+  /** The connection's state now; the object is reused by the next call, so read it at once. */
   describe(handle: number): ConnectionState | null {
     const r = this.session.tcpDescribe(handle);
     if (r < 0) return null;
     const v = this.session.resultView();
-    return {
-      state: v.getUint32(layout.INFO_STATE, true),
-      flags: v.getUint32(layout.INFO_TCP_FLAGS, true),
-      error: v.getInt32(layout.INFO_PENDING_ERROR, true),
-    };
+    const s = this.#state;
+    s.state = v.getUint32(layout.INFO_STATE, true);
+    s.flags = v.getUint32(layout.INFO_TCP_FLAGS, true);
+    s.error = v.getInt32(layout.INFO_PENDING_ERROR, true);
+    s.rxBytes = v.getUint32(layout.INFO_RX_BYTES, true);
+    return s;
   }
 
   /** Local and remote endpoints of a connection (or the local one of a listener). */
@@ -193,12 +200,21 @@ export class Socket extends Duplex implements SocketOwner {
   /** Bytes received and handed to the stream. */
   bytesRead = 0;
   connecting = false;
-  remoteAddress: string | undefined;
-  remotePort: number | undefined;
-  remoteFamily: 'IPv4' | undefined;
-  #local: AddressInfo | undefined;
+  /**
+   * The endpoints as the core gave them once the connection existed (0 before); their text is
+   * made on first use, as few owners ever ask.
+   */
+  #endpointsKnown = false;
+  #localAddress = 0;
+  #localPort = 0;
+  #remoteAddress = 0;
+  #remotePort = 0;
+  #localText: string | undefined;
+  #remoteText: string | undefined;
   /** The server that accepted this socket, if any. */
   server: Server | undefined;
+  /** The same, kept for telling it of the close whatever `server` is set to later. */
+  #acceptedBy: Server | undefined;
   /** The last setTimeout() value (undefined before the first call), as Node's socket.timeout. */
   timeout: number | undefined;
   readonly #net: NetContext;
@@ -222,7 +238,7 @@ export class Socket extends Duplex implements SocketOwner {
   };
 
   /** @internal Use stack.net.Socket / connect / createServer. */
-  constructor(net: NetContext, options: AcceptOpts = {}, acceptedHandle = 0) {
+  constructor(net: NetContext, options: AcceptOpts = {}, acceptedHandle = 0, acceptedBy?: Server) {
     // 'close' carries hadError, as Node's net.Socket emits it itself (see _destroy).
     super({
       allowHalfOpen: options.allowHalfOpen === true, emitClose: false, autoDestroy: true, decodeStrings: true,
@@ -234,6 +250,8 @@ export class Socket extends Duplex implements SocketOwner {
     if (options.keepAlive) this.#keepAliveMs = keepAliveDelayMs(options.keepAliveInitialDelay);
     if (options.signal !== undefined) this.#watchSignal(options.signal);
     if (acceptedHandle !== 0) {
+      this.server = acceptedBy;
+      this.#acceptedBy = acceptedBy;
       this.#handle = acceptedHandle;
       this.#learnEndpoints();
       this.#applyOptions();
@@ -323,7 +341,8 @@ export class Socket extends Duplex implements SocketOwner {
     }
     const remote = resolveAddress(address, 'connect') as number;
     const local = localAddress === undefined ? 0 : resolveAddress(localAddress, 'connect') as number;
-    session.pollQuietly();
+    // No poll first: the call carries the time, and a full table makes room itself (the oldest
+    // closed-by-us connection goes, as Linux's orphan limit does).
     const handle = session.tcpConnect(remote, port, local, localPort);
     if (handle < 0) {
       this.#failSoon(session.failed ?? systemError(handle, 'connect', { address, port }));
@@ -333,7 +352,7 @@ export class Socket extends Duplex implements SocketOwner {
     this.#learnEndpoints();
     this.#applyOptions();
     this.#processHold.update(!this.destroyed);
-    session.register(handle, this);
+    session.register(handle, this, true);
     session.afterSend();
   }
 
@@ -348,12 +367,28 @@ export class Socket extends Duplex implements SocketOwner {
   }
 
   #learnEndpoints(): void {
-    const e = this.#net.endpoints(this.#handle);
-    if (!e) return;
-    this.#local = e.local;
-    this.remoteAddress = e.remote.address;
-    this.remotePort = e.remote.port;
-    this.remoteFamily = 'IPv4';
+    const session = this.#session;
+    if (session.tcpDescribe(this.#handle) < 0) return;
+    const v = session.resultView();
+    this.#localAddress = v.getUint32(layout.INFO_LOCAL_ADDRESS, true);
+    this.#localPort = v.getUint32(layout.INFO_LOCAL_PORT, true);
+    this.#remoteAddress = v.getUint32(layout.INFO_REMOTE_ADDRESS, true);
+    this.#remotePort = v.getUint32(layout.INFO_REMOTE_PORT, true);
+    this.#endpointsKnown = true;
+  }
+
+  /** The peer's address; kept after close, as Node keeps the peer it learned. */
+  get remoteAddress(): string | undefined {
+    if (!this.#endpointsKnown) return undefined;
+    return (this.#remoteText ??= formatIpv4(this.#remoteAddress));
+  }
+
+  get remotePort(): number | undefined {
+    return this.#endpointsKnown ? this.#remotePort : undefined;
+  }
+
+  get remoteFamily(): 'IPv4' | undefined {
+    return this.#endpointsKnown ? 'IPv4' : undefined;
   }
 
   // ---- the owner's check: re-read everything, act on it ----
@@ -366,29 +401,36 @@ export class Socket extends Duplex implements SocketOwner {
       this.destroy(this.#session.goneError('read'));
       return;
     }
+    // Read at once: the described state is reused by the next describe.
+    const state = s.state;
+    const pendingError = s.error;
+    // What a read would find: nothing (EAGAIN) unless bytes, the peer's FIN or the end is there.
+    const readable = s.rxBytes > 0 || (s.flags & layout.TCP_INFO_FLAG_PEER_FINISHED) !== 0 || state === layout.TCP_STATE_CLOSED;
     if (this.connecting) {
-      if (isConnected(s.state)) {
+      if (isConnected(state)) {
         this.connecting = false;
         this.#touch();
         this.emit('connect');
         this.emit('ready');
         // Node's afterConnect starts reading unless paused: see the constructor.
         if (!this.isPaused()) this.read(0);
-      } else if (s.state === layout.TCP_STATE_CLOSED) {
+      } else if (state === layout.TCP_STATE_CLOSED) {
         const target = this.#connectTarget!;
-        this.destroy(systemError(s.error || -Errno.ECONNREFUSED, 'connect', target));
+        this.destroy(systemError(pendingError || -Errno.ECONNREFUSED, 'connect', target));
         return;
       } else {
         return;
       }
     }
-    if (this.#readWanted) this.#pull();
+    // A stale "nothing" (the 'connect' listener's calls ran the core) costs only the re-check
+    // the events of that run bring.
+    if (this.#readWanted && readable) this.#pull();
     if (this.destroyed) return;
     if (this.#pending) this.#continueWrite();
     if (this.destroyed) return;
-    if (s.state === layout.TCP_STATE_CLOSED && s.error !== 0 && !this.#readWanted) {
+    if (state === layout.TCP_STATE_CLOSED && pendingError !== 0 && !this.#readWanted) {
       // Reset or timed out while nobody was reading: the error is news of its own (Node emits it).
-      this.destroy(systemError(s.error, 'read'));
+      this.destroy(systemError(pendingError, 'read'));
     }
   }
 
@@ -515,7 +557,11 @@ export class Socket extends Duplex implements SocketOwner {
     // After the 'error' the stream schedules (a tick), as Node emits close(hadError) once the
     // handle is closed.
     const hadError = error !== null && error !== undefined;
-    nextTick(() => this.emit('close', hadError));
+    nextTick(() => {
+      // Before the socket's own 'close', as the server's count drops first in Node.
+      this.#acceptedBy?.connectionClosed(this);
+      this.emit('close', hadError);
+    });
   }
 
   /** Closes with a RST instead of a FIN (Node's resetAndDestroy). */
@@ -583,20 +629,24 @@ export class Socket extends Duplex implements SocketOwner {
    * handle), nothing once destroyed. The remote fields stay, as Node keeps the peer it learned.
    */
   address(): AddressInfo | Record<string, never> {
-    if (this.#local === undefined || this.destroyed) return {};
-    return { ...this.#local };
+    if (!this.#endpointsKnown || this.destroyed) return {};
+    return { address: this.#localAddressText(), family: 'IPv4', port: this.#localPort };
   }
 
   get localAddress(): string | undefined {
-    return this.destroyed ? undefined : this.#local?.address;
+    return !this.#endpointsKnown || this.destroyed ? undefined : this.#localAddressText();
   }
 
   get localPort(): number | undefined {
-    return this.destroyed ? undefined : this.#local?.port;
+    return !this.#endpointsKnown || this.destroyed ? undefined : this.#localPort;
   }
 
   get localFamily(): 'IPv4' | undefined {
-    return this.destroyed ? undefined : this.#local?.family;
+    return !this.#endpointsKnown || this.destroyed ? undefined : 'IPv4';
+  }
+
+  #localAddressText(): string {
+    return (this.#localText ??= formatIpv4(this.#localAddress));
   }
 
   /** Ends the writable side, then destroys once it has finished (Node's destroySoon). */
@@ -650,6 +700,8 @@ export class Server extends EventEmitter implements SocketOwner {
   readonly #connections = new Set<Socket>();
   /** Holds the process while ref'd and listening (as Node's servers do). */
   readonly #processHold: ProcessHold;
+  /** What every accepted socket is made with (from the server's options, fixed at creation). */
+  readonly #acceptOptions: AcceptOpts;
 
   /** @internal Use stack.net.createServer. */
   constructor(net: NetContext, options: ServerOpts = {}, connectionListener?: (socket: Socket) => void) {
@@ -657,6 +709,11 @@ export class Server extends EventEmitter implements SocketOwner {
     this.#net = net;
     this.#processHold = new ProcessHold(net.session.keepAlive);
     this.#options = options;
+    this.#acceptOptions = {
+      allowHalfOpen: options.allowHalfOpen === true, pauseOnCreate: options.pauseOnConnect === true,
+      noDelay: options.noDelay === true, keepAlive: options.keepAlive === true, keepAliveInitialDelay: options.keepAliveInitialDelay ?? 0,
+      ...streamBufferOptions(options),
+    };
     if (connectionListener) this.on('connection', connectionListener);
   }
 
@@ -731,18 +788,8 @@ export class Server extends EventEmitter implements SocketOwner {
         } : undefined);
         continue;
       }
-      const o = this.#options;
-      const socket = new Socket(this.#net, {
-        allowHalfOpen: o.allowHalfOpen === true, pauseOnCreate: o.pauseOnConnect === true,
-        noDelay: o.noDelay === true, keepAlive: o.keepAlive === true, keepAliveInitialDelay: o.keepAliveInitialDelay ?? 0,
-        ...streamBufferOptions(o),
-      }, h);
-      socket.server = this;
+      const socket = new Socket(this.#net, this.#acceptOptions, h, this);
       this.#connections.add(socket);
-      socket.once('close', () => {
-        this.#connections.delete(socket);
-        this.#emitCloseIfDrained();
-      });
       this.emit('connection', socket);
     }
   }
@@ -782,6 +829,12 @@ export class Server extends EventEmitter implements SocketOwner {
     }
     this.#emitCloseIfDrained();
     return this;
+  }
+
+  /** @internal An accepted socket closed: it no longer counts (Node's _connections--). */
+  connectionClosed(socket: Socket): void {
+    this.#connections.delete(socket);
+    this.#emitCloseIfDrained();
   }
 
   #emitCloseIfDrained(): void {

@@ -45,10 +45,16 @@ export class Session {
   closed = false;
   readonly #owners = new Map<number, SocketOwner>();
   /** Owners to check soon (registered after their events may have been drained). */
-  readonly #due = new Set<SocketOwner>();
+  #due = new Set<SocketOwner>();
+  /** The other of the two #due sets, swapped per run as #woken's are. */
+  #dueSpare: Set<SocketOwner> | undefined = new Set<SocketOwner>();
   #checksQueued = false;
-  /** Reused by every drain: each owner is checked once per drain however many events it had. */
-  readonly #woken = new Set<SocketOwner>();
+  /**
+   * Reused by every drain: each owner is checked once per drain however many events it had. Two,
+   * swapped per drain, so a drain started by an owner's check (through a listener) has its own.
+   */
+  #woken = new Set<SocketOwner>();
+  #wokenSpare: Set<SocketOwner> | undefined = new Set<SocketOwner>();
   readonly #io: number;
   readonly #ioBytes: number;
   readonly #events: number;
@@ -73,9 +79,12 @@ export class Session {
   readonly #runDueChecks = (): void => {
     this.#checksQueued = false;
     if (this.closed || this.failed) { this.#due.clear(); return; }
-    const due = [...this.#due];
-    this.#due.clear();
+    const due = this.#due;
+    this.#due = this.#dueSpare ?? new Set<SocketOwner>();
+    this.#dueSpare = undefined;
     for (const owner of due) this.#check(owner);
+    due.clear();
+    this.#dueSpare = due;
   };
 
   constructor(core: CoreExports, clock: Clock) {
@@ -217,9 +226,11 @@ export class Session {
       for (const owner of this.#owners.values()) woken.add(owner);
     }
     if (woken.size === 0) return;
-    const owners = [...woken];
+    this.#woken = this.#wokenSpare ?? new Set<SocketOwner>();
+    this.#wokenSpare = undefined;
+    for (const owner of woken) this.#check(owner);
     woken.clear();
-    for (const owner of owners) this.#check(owner);
+    this.#wokenSpare = woken;
   }
 
   /**
@@ -246,10 +257,14 @@ export class Session {
 
   // ---- owners ----
 
-  /** Registers the owner of `handle`; it is checked once soon, so no earlier event is missed. */
-  register(handle: number, owner: SocketOwner): void {
+  /**
+   * Registers the owner of `handle`; it is checked once soon, so no earlier event is missed.
+   * `created`: the handle was made by the call just before (a connect), with no drain between,
+   * so every event it has is still in the ring and the next drain brings it: no check needed.
+   */
+  register(handle: number, owner: SocketOwner, created = false): void {
     this.#owners.set(handle, owner);
-    this.scheduleCheck(owner);
+    if (!created) this.scheduleCheck(owner);
   }
 
   unregister(handle: number): void {

@@ -177,25 +177,28 @@ export class TcpConnection implements SocketOwner {
       this.#fail(this.#session.goneError('read'));
       return;
     }
+    // Read at once: the described state is reused by the next describe.
+    const state = s.state;
+    const pendingError = s.error;
     const opening = this.#opening;
     if (opening) {
-      if (s.state === layout.TCP_STATE_CLOSED) {
+      if (state === layout.TCP_STATE_CLOSED) {
         this.#opening = undefined;
-        const error = systemError(s.error || -Errno.ECONNREFUSED, 'connect', opening);
+        const error = systemError(pendingError || -Errno.ECONNREFUSED, 'connect', opening);
         this.#fail(error);
         opening.reject(error);
         return;
       }
-      if (!isEstablishedOrLater(s.state)) return;
+      if (!isEstablishedOrLater(state)) return;
       this.#opening = undefined;
       this.#learnEndpoints();
       opening.resolve(this);
     }
     this.#tryRead();
     this.#tryWrite();
-    if (this.#handle !== 0 && s.state === layout.TCP_STATE_CLOSED && s.error !== 0) {
+    if (this.#handle !== 0 && state === layout.TCP_STATE_CLOSED && pendingError !== 0) {
       // Reset or timed out: news for both directions even if nobody is reading or writing now.
-      this.#fail(systemError(s.error, 'read'));
+      this.#fail(systemError(pendingError, 'read'));
     }
   }
 

@@ -72,7 +72,6 @@ export async function openTcp(net: NetContext, options: OpenTcpOptions): Promise
     if (l instanceof Error) throw l;
     local = l;
   }
-  session.pollQuietly();
   const handle = session.tcpConnect(remote, port, local, localPort);
   if (handle < 0) throw session.failed ?? systemError(handle, 'connect', { address, port });
   const connection = await new Promise<TcpConnection>((resolve, reject) => {

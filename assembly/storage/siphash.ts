@@ -24,71 +24,65 @@ const WORD_BYTES: usize = 8;
 const LENGTH_SHIFT: u64 = 56;
 const LENGTH_MASK: u64 = 0xff;
 
-/** The SipHash state: four 64-bit words, kept in globals so rounds need no object. */
-let v0: u64 = 0;
-let v1: u64 = 0;
-let v2: u64 = 0;
-let v3: u64 = 0;
+/** Compression rounds per message word, and finalisation rounds: the "2" and "4" of SipHash-2-4. */
+const COMPRESSION_ROUNDS: i32 = 2;
+const FINALISATION_ROUNDS: i32 = 4;
 
-/** One SipRound (paper, section 2): add-rotate-xor over the four state words. */
-@inline function sipRound(): void {
-  v0 += v1; v1 = rotl<u64>(v1, 13); v1 ^= v0; v0 = rotl<u64>(v0, 32);
-  v2 += v3; v3 = rotl<u64>(v3, 16); v3 ^= v2;
-  v0 += v3; v3 = rotl<u64>(v3, 21); v3 ^= v0;
-  v2 += v1; v1 = rotl<u64>(v1, 17); v1 ^= v2; v2 = rotl<u64>(v2, 32);
-}
+/** The byte length sipHash24Words hashes: two 64-bit words. */
+const WORDS_LEN: usize = 16;
+/** Where sipHash24Words lays its two words out for sipHash24 (static, never shared across calls). */
+const wordsScratch: usize = memory.data(<i32>WORDS_LEN, <i32>WORD_BYTES);
 
-@inline function start(k0: u64, k1: u64): void {
-  v0 = k0 ^ INIT_V0;
-  v1 = k1 ^ INIT_V1;
-  v2 = k0 ^ INIT_V2;
-  v3 = k1 ^ INIT_V3;
-}
-
-/** Compression: the two rounds of SipHash-2-4 for one message word. */
-@inline function compress(m: u64): void {
-  v3 ^= m;
-  sipRound();
-  sipRound();
-  v0 ^= m;
-}
-
-/** Finalisation: the four rounds of SipHash-2-4, then the output word. */
-@inline function finish(): u64 {
-  v2 ^= FINAL_XOR;
-  sipRound();
-  sipRound();
-  sipRound();
-  sipRound();
-  return v0 ^ v1 ^ v2 ^ v3;
-}
-
-/** SipHash-2-4 with key (k0, k1) of the `len` bytes at `ptr`. */
+/**
+ * SipHash-2-4 with key (k0, k1) of the `len` bytes at `ptr`.
+ *
+ * The state is four locals and every round is the one SipRound below (paper, section 2): message
+ * words are XORed into v3 before a word's first round and into v0 after its last; after the last
+ * word (the 0..7 remaining bytes with the length in its top byte) v2 takes FINAL_XOR and four
+ * more rounds follow. Locals, not module globals: each round touches the state sixteen times.
+ */
 export function sipHash24(k0: u64, k1: u64, ptr: usize, len: usize): u64 {
-  start(k0, k1);
+  let v0: u64 = k0 ^ INIT_V0;
+  let v1: u64 = k1 ^ INIT_V1;
+  let v2: u64 = k0 ^ INIT_V2;
+  let v3: u64 = k1 ^ INIT_V3;
   const whole = len & ~(WORD_BYTES - 1);
-  for (let i: usize = 0; i < whole; i += WORD_BYTES) compress(load<u64>(ptr + i));
   // The last block: the 0..7 remaining bytes little-endian, the length in the top byte.
   let last: u64 = ((<u64>len) & LENGTH_MASK) << LENGTH_SHIFT;
   const rest = len - whole;
   for (let i: usize = 0; i < rest; i++) {
     last |= (<u64>load<u8>(ptr + whole + i)) << (<u64>i << 3);
   }
-  compress(last);
-  return finish();
+  const words = <i32>(whole / WORD_BYTES) + 1;
+  const compressionEnd = words * COMPRESSION_ROUNDS;
+  const rounds = compressionEnd + FINALISATION_ROUNDS;
+  let m: u64 = 0;
+  for (let r = 0; r < rounds; r++) {
+    const inWord = r % COMPRESSION_ROUNDS;
+    if (r < compressionEnd && inWord == 0) {
+      const word = r / COMPRESSION_ROUNDS;
+      m = word < words - 1 ? load<u64>(ptr + <usize>word * WORD_BYTES) : last;
+      v3 ^= m;
+    }
+    // SipRound: add-rotate-xor over the four state words.
+    v0 += v1; v1 = rotl<u64>(v1, 13); v1 ^= v0; v0 = rotl<u64>(v0, 32);
+    v2 += v3; v3 = rotl<u64>(v3, 16); v3 ^= v2;
+    v0 += v3; v3 = rotl<u64>(v3, 21); v3 ^= v0;
+    v2 += v1; v1 = rotl<u64>(v1, 17); v1 ^= v2; v2 = rotl<u64>(v2, 32);
+    if (r < compressionEnd && inWord == COMPRESSION_ROUNDS - 1) {
+      v0 ^= m;
+      if (r == compressionEnd - 1) v2 ^= FINAL_XOR;
+    }
+  }
+  return v0 ^ v1 ^ v2 ^ v3;
 }
-
-/** The byte length sipHash24Words hashes: two 64-bit words. */
-const WORDS_LEN: u64 = 16;
 
 /**
  * SipHash-2-4 with key (k0, k1) of the 16 bytes that `a` then `b` are as little-endian words:
- * equal to sipHash24 over those bytes in memory, without needing them in memory.
+ * sipHash24 over those bytes, laid out in a static scratch block.
  */
 export function sipHash24Words(k0: u64, k1: u64, a: u64, b: u64): u64 {
-  start(k0, k1);
-  compress(a);
-  compress(b);
-  compress(WORDS_LEN << LENGTH_SHIFT);
-  return finish();
+  store<u64>(wordsScratch, a);
+  store<u64>(wordsScratch + WORD_BYTES, b);
+  return sipHash24(k0, k1, wordsScratch, WORDS_LEN);
 }

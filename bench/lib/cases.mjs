@@ -56,8 +56,16 @@ function result(name, unit, runs, nodeRuns, extra = {}) {
   };
 }
 
-/** Runs wasmnet's and Node's measurement alternately, `runs` times each. */
-async function alternate(runs, measureWasmnet, measureNode) {
+/**
+ * Runs wasmnet's and Node's measurement alternately, `runs` times each, after one run of each
+ * that is not counted (JIT warm-up: the first run of a short case was a third slower on both
+ * sides).
+ */
+async function alternate(runs, measureWasmnet, measureNode, { warmUp = true } = {}) {
+  if (warmUp) {
+    await measureWasmnet();
+    if (measureNode) await measureNode();
+  }
   const ours = [];
   const theirs = [];
   for (let run = 0; run < runs; run++) {
@@ -75,6 +83,7 @@ async function throughputCase(name, s, { mtu, offload, note }, memory) {
   await tcpThroughput(pair.tcp, options);
   await tcpThroughput(nodeEndpoints.tcp, options);
   const modulePagesBefore = pair.client.memory().pages + pair.server.memory().pages;
+  // The warm-up transfers above stand for alternate's own.
   const { ours, theirs } = await alternate(s.runs,
     async () => {
       const rssBefore = process.memoryUsage().rss;
@@ -84,7 +93,7 @@ async function throughputCase(name, s, { mtu, offload, note }, memory) {
       if (memory) { memory.rssAfterRuns.push(rssAfter); memory.rssGrowthBytes += rssAfter - rssBefore; }
       return gbps;
     },
-    () => tcpThroughput(nodeEndpoints.tcp, options));
+    () => tcpThroughput(nodeEndpoints.tcp, options), { warmUp: false });
   if (memory) {
     memory.moduleBytes = pair.client.memory().pages * WASM_PAGE_BYTES;
     memory.moduleGrowthBytes = (pair.client.memory().pages + pair.server.memory().pages - modulePagesBefore) * WASM_PAGE_BYTES;
