@@ -242,6 +242,17 @@ export class Core {
     return deadline;
   }
 
+  /**
+   * Something waits for the transmit queue to take frames: connections that owe segments, UDP or
+   * ICMP sockets whose send found no room, resolved frames the neighbour cache could not send.
+   * A device that takes frames from the queue makes the stack poll only then; otherwise the taken
+   * descriptors are reclaimed whenever one is next wanted.
+   */
+  waitingForRoom(): bool {
+    return this.tcp.waitingForRoom || this.udp.table.writableWaiters > 0 ||
+      this.ping.table.writableWaiters > 0 || this.neighbours.nextReady() != 0;
+  }
+
   private receiveFromDevice(now: i64): void {
     const rx = this.rx;
     // At most one pass over the ring, so a device that refills as fast as we drain cannot trap us.

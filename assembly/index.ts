@@ -2,7 +2,7 @@
 // host side of this contract is bindings/exports.ts.
 export { heapTop, memoryPages } from "./abi/memory";
 export { wireCheck, wireInputAt } from "./abi/wire_check";
-export { configBlock, init, layoutTable, poll } from "./abi/stack";
+export { configBlock, init, layoutTable, poll, waitingForRoom } from "./abi/stack";
 export {
   socketOpen, socketBind, socketSend, socketRecv, socketRecvDone, socketError, socketSetOption,
   socketClose, socketCloseAll, socketCapacity, socketInfo, socketDescribe,
@@ -11,5 +11,5 @@ export { socketConnect, socketDisconnect, udpMaxPayload } from "./abi/udp";
 export { routeNextHop } from "./abi/route";
 export {
   tcpConnect, tcpListen, tcpAccept, tcpWriteSpan, tcpWriteCommit, tcpReadSpan, tcpReadConsume,
-  tcpShutdown, tcpClose, tcpAbort, tcpSetOption, tcpDescribe, tcpWaitingForRoom, tcpTimeWaitCount,
+  tcpShutdown, tcpClose, tcpAbort, tcpSetOption, tcpDescribe, tcpTimeWaitCount,
 } from "./abi/tcp";

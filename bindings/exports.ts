@@ -26,6 +26,11 @@ export interface CoreExports {
   layoutTable(): number;
   /** Runs the stack at `nowMicros`; returns the next deadline in microseconds (Infinity: none). */
   poll(nowMicros: number): number;
+  /**
+   * 1 when something waits for the transmit queue to take frames (connections owing segments,
+   * sockets whose send found no room, resolved frames): poll once a device took some.
+   */
+  waitingForRoom(): number;
 
   /**
    * A socket of kind SOCKET_KIND_UDP or SOCKET_KIND_ICMP: handle or -errno (EMFILE when full).
@@ -82,8 +87,6 @@ export interface CoreExports {
   tcpSetOption(handle: number, option: number, value: number, nowMicros: number): number;
   /** Describes a connection or listener in the result block (INFO_*): 0 or -EBADF. */
   tcpDescribe(handle: number): number;
-  /** 1 when connections wait for the transmit queue to take frames (poll once it did). */
-  tcpWaitingForRoom(): number;
   /** Connections in TIME-WAIT (no slot of their own, so socketInfo does not list them). */
   tcpTimeWaitCount(): number;
   /** The next hop toward `dst` (dst itself on a connected prefix, else the gateway), 0 for none. */

@@ -97,8 +97,10 @@ export interface NicCounters {
 export interface NicHost {
   readonly closed: boolean;
   readonly failed: Error | null;
-  /** Runs the core soon (frames were written to its receive ring or taken from its transmit ring). */
+  /** Runs the core soon (frames were written to its receive ring, or taken while it waits for room). */
   requestPoll(): void;
+  /** Something in the core waits for the transmit queue to take frames. */
+  waitingForRoom(): boolean;
 }
 
 export class Nic implements FrameRings {
@@ -227,6 +229,10 @@ export class Nic implements FrameRings {
 
   wake(): void {
     this.host.requestPoll();
+  }
+
+  txTaken(): void {
+    if (this.host.waitingForRoom()) this.host.requestPoll();
   }
 
   /** Frames to transmit: those offered, and the segments left of a large one being cut. */

@@ -117,11 +117,22 @@ export class Session {
 
   /**
    * Hands every frame the core queued for transmission to the link (or tells a ring-to-ring link).
-   * If TCP connections were waiting for room and frames just left, the core runs again soon (a
-   * ring-to-ring link wakes the stack itself when it takes frames).
+   * If something waited for room and frames just left, the core runs again soon (a ring-to-ring
+   * link tells the stack itself when it takes frames: Nic.txTaken).
    */
   flushTransmit(): void {
-    if (this.nic.flush() > 0 && !this.failed && this.core.tcpWaitingForRoom() !== 0) this.requestPoll();
+    if (this.nic.flush() > 0 && this.waitingForRoom()) this.requestPoll();
+  }
+
+  /** Something in the core waits for the transmit queue to take frames (core.waitingForRoom). */
+  waitingForRoom(): boolean {
+    if (this.failed || this.closed) return false;
+    try {
+      return this.core.waitingForRoom() !== 0;
+    } catch (error) {
+      this.#fail(error);
+      return false;
+    }
   }
 
   // ---- scheduling ----

@@ -30,3 +30,11 @@ export function poll(nowMicros: f64): f64 {
   const deadline = core().poll(hostTime(nowMicros));
   return deadline == NO_DEADLINE || <f64>deadline >= MAX_HOST_MICROS ? Infinity : <f64>deadline;
 }
+
+/**
+ * 1 when something waits for the transmit queue to take frames (core.ts waitingForRoom): the host
+ * polls once a device took some. 0 otherwise, and before init.
+ */
+export function waitingForRoom(): i32 {
+  return initialized() && core().waitingForRoom() ? 1 : 0;
+}

@@ -165,12 +165,6 @@ export function tcpTimeWaitCount(): i32 {
   return tcp == null ? 0 : tcp.timeWait.length;
 }
 
-/** Whether connections wait for the transmit queue to take frames (poll again once it did). */
-export function tcpWaitingForRoom(): i32 {
-  const tcp = layer();
-  return tcp != null && tcp.waitingForRoom ? 1 : 0;
-}
-
 /** Fills the result block for connection slot i (any owner: the report lists every slot). */
 export function describeConnection(tcp: TcpLayer, i: i32): void {
   const r = resultArea;

@@ -350,6 +350,9 @@ export class DatagramDevice implements LinkEndpoint, FrameRings {
   /** Nothing to run: sends leave at completeRx, arrivals are announced as they come. */
   wake(): void {}
 
+  /** Nothing waits for room here: taken frames just leave its queue. */
+  txTaken(): void {}
+
   attachRings(listener: RingListener | undefined): void {
     this.#listener = listener;
     if (listener) this.#transmit = undefined;

@@ -113,8 +113,13 @@ export interface FrameRings {
   refuseRx(): void;
   readonly bytes: Uint8Array;
   readonly words: Int32Array;
-  /** Asks the endpoint to process what was moved (the stack polls soon). */
+  /** Asks the endpoint to process what was moved into its receive ring (the stack polls soon). */
   wake(): void;
+  /**
+   * Frames were taken from the transmit ring: the stack polls soon if anything in it waits for
+   * room (a blocked connection, a socket whose send found none), and not otherwise.
+   */
+  txTaken(): void;
   /** Installs (or removes) the link moving frames through these rings. */
   attachRings(listener: RingListener | undefined): void;
 }

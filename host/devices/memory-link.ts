@@ -298,7 +298,7 @@ class Direction implements TurnTask {
         this.stats.dropped.closed++;
         n++;
       }
-      if (n > 0) src.wake();
+      if (n > 0) src.txTaken();
       return;
     }
     let budget = turn.remaining();
@@ -332,7 +332,7 @@ class Direction implements TurnTask {
       src.completeTx();
     }
     turn.charge(taken);
-    if (taken > 0) { src.wake(); this.schedulePump(); }
+    if (taken > 0) { src.txTaken(); this.schedulePump(); }
     // A blocked sender moves on when the slab drains (pump).
     if (!blocked && src.txPending() > 0) turn.schedule(this);
   }
@@ -404,7 +404,7 @@ class Direction implements TurnTask {
       stats.delivered++;
       delivered++;
     }
-    if (moved > 0) src.wake();
+    if (moved > 0) src.txTaken();
     if (delivered > 0 || moved > 0) dst.wake();
     return used;
   }
