@@ -148,6 +148,15 @@ export const VIRTIO_NET_GSO_NONE = 0;
  */
 export const VIRTIO_NET_GSO_TCPV4 = 1;
 
+// ## Handles
+// Every socket handle (any kind) is a slot of its kind's pool (assembly/storage/slot_pool.ts):
+// bits 0..15 the slot's index, 16..27 its generation (a stale handle never matches), 28..30 the
+// pool's tag, the sign bit clear; so a valid handle is never 0 or negative.
+export const HANDLE_INDEX_BITS = 16;
+export const HANDLE_TAG_SHIFT = 28;
+/** Tags are 3 bits: at most this many pools. */
+export const HANDLE_TAG_COUNT = 8;
+
 // ## Event ring (core -> host), filled during poll and socket calls, drained by the host after
 // every poll. At most one unread entry per socket: later events for it are merged into that entry
 // (kind bits OR-ed, value replaced), so a ring with an entry per socket slot never overflows.

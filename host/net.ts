@@ -559,7 +559,7 @@ export class Socket extends Duplex implements SocketOwner {
     const hadError = error !== null && error !== undefined;
     nextTick(() => {
       // Before the socket's own 'close', as the server's count drops first in Node.
-      this.#acceptedBy?.connectionClosed(this);
+      this.#acceptedBy?.connectionClosed();
       this.emit('close', hadError);
     });
   }
@@ -697,7 +697,11 @@ export class Server extends EventEmitter implements SocketOwner {
   readonly #options: ServerOpts;
   #handle = 0;
   #address: AddressInfo | null = null;
-  readonly #connections = new Set<Socket>();
+  /**
+   * Accepted sockets not yet closed (a count, as Node's _connections: a Set churned per connection
+   * kept garbage alive, see owner-table.ts).
+   */
+  #connections = 0;
   /** Holds the process while ref'd and listening (as Node's servers do). */
   readonly #processHold: ProcessHold;
   /** What every accepted socket is made with (from the server's options, fixed at creation). */
@@ -777,7 +781,7 @@ export class Server extends EventEmitter implements SocketOwner {
     for (;;) {
       const h = session.tcpAccept(this.#handle);
       if (h < 0) break;
-      if (this.maxConnections !== undefined && this.maxConnections !== null && this.#connections.size >= this.maxConnections) {
+      if (this.maxConnections !== undefined && this.maxConnections !== null && this.#connections >= this.maxConnections) {
         // As Node: the new connection's handle is closed (a FIN, not a RST) and 'drop' says who it was.
         const e = this.#net.endpoints(h);
         session.tcpClose(h);
@@ -789,7 +793,7 @@ export class Server extends EventEmitter implements SocketOwner {
         continue;
       }
       const socket = new Socket(this.#net, this.#acceptOptions, h, this);
-      this.#connections.add(socket);
+      this.#connections++;
       this.emit('connection', socket);
     }
   }
@@ -832,18 +836,18 @@ export class Server extends EventEmitter implements SocketOwner {
   }
 
   /** @internal An accepted socket closed: it no longer counts (Node's _connections--). */
-  connectionClosed(socket: Socket): void {
-    this.#connections.delete(socket);
+  connectionClosed(): void {
+    this.#connections--;
     this.#emitCloseIfDrained();
   }
 
   #emitCloseIfDrained(): void {
-    if (this.#handle !== 0 || this.#connections.size > 0) return;
+    if (this.#handle !== 0 || this.#connections > 0) return;
     nextTick(() => this.emit('close'));
   }
 
   getConnections(callback: (error: Error | null, count: number) => void): this {
-    const n = this.#connections.size;
+    const n = this.#connections;
     queueMicrotask(() => callback(null, n));
     return this;
   }

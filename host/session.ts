@@ -21,6 +21,7 @@ import { reportCallbackError } from './devices/endpoint.js';
 import { Nic } from './nic.js';
 import { queueTask } from './microtask.js';
 import { KeepAlive } from './keepalive.js';
+import { OwnerTable } from './owner-table.js';
 import { systemError } from './errors.js';
 
 /** What a socket call returns when the core trapped during it (the session is failed then). */
@@ -43,18 +44,18 @@ export class Session {
   /** Set when the core trapped: every later call fails with this error. */
   failed: CoreTrapError | null = null;
   closed = false;
-  readonly #owners = new Map<number, SocketOwner>();
-  /** Owners to check soon (registered after their events may have been drained). */
-  #due = new Set<SocketOwner>();
-  /** The other of the two #due sets, swapped per run as #woken's are. */
-  #dueSpare: Set<SocketOwner> | undefined = new Set<SocketOwner>();
+  /** handle -> owner (owner-table.ts says why not a Map). */
+  readonly #owners = new OwnerTable<SocketOwner>();
+  /** Handles registered since the last due-check run: each is checked once soon. */
+  #due: number[] = [];
   #checksQueued = false;
   /**
-   * Reused by every drain: each owner is checked once per drain however many events it had. Two,
-   * swapped per drain, so a drain started by an owner's check (through a listener) has its own.
+   * The owners one drain checks, each once however many events it had (collected by batch id);
+   * a drain started from inside an owner's check (through a listener) takes a list of its own.
    */
-  #woken = new Set<SocketOwner>();
-  #wokenSpare: Set<SocketOwner> | undefined = new Set<SocketOwner>();
+  #woken: SocketOwner[] = [];
+  #wokenSpare: SocketOwner[] | undefined = [];
+  #batchId = 0;
   readonly #io: number;
   readonly #ioBytes: number;
   readonly #events: number;
@@ -78,13 +79,14 @@ export class Session {
   };
   readonly #runDueChecks = (): void => {
     this.#checksQueued = false;
-    if (this.closed || this.failed) { this.#due.clear(); return; }
     const due = this.#due;
-    this.#due = this.#dueSpare ?? new Set<SocketOwner>();
-    this.#dueSpare = undefined;
-    for (const owner of due) this.#check(owner);
-    due.clear();
-    this.#dueSpare = due;
+    this.#due = [];
+    if (this.closed || this.failed) return;
+    // An owner unregistered meanwhile is not found (nor is one whose handle was reused).
+    for (let i = 0; i < due.length; i++) {
+      const owner = this.#owners.get(due[i]!);
+      if (owner) this.#check(owner);
+    }
   };
 
   constructor(core: CoreExports, clock: Clock) {
@@ -222,25 +224,26 @@ export class Session {
     let read = view.getUint32(layout.EVENTS_READ, true);
     const written = view.getUint32(layout.EVENTS_WRITE, true);
     const woken = this.#woken;
+    const batchId = ++this.#batchId;
+    const owners = this.#owners;
     while (read !== written) {
       const entry = layout.EVENTS_ENTRIES + (read % this.#eventCapacity) * layout.EVENT_BYTES;
-      const handle = view.getInt32(entry + layout.EVENT_HANDLE, true);
-      read = (read + 1) >>> 0;
       // Whatever the entry's kind bits say, the owner's check re-reads everything.
-      const owner = this.#owners.get(handle);
-      if (owner) woken.add(owner);
+      owners.collect(view.getInt32(entry + layout.EVENT_HANDLE, true), woken, batchId);
+      read = (read + 1) >>> 0;
     }
     view.setUint32(layout.EVENTS_READ, read, true);
     // Events were lost to a full ring: every owner looks for itself.
     if (view.getUint32(layout.EVENTS_OVERFLOW, true) !== 0) {
       view.setUint32(layout.EVENTS_OVERFLOW, 0, true);
-      for (const owner of this.#owners.values()) woken.add(owner);
+      woken.length = 0;
+      for (const owner of owners.owners()) woken.push(owner);
     }
-    if (woken.size === 0) return;
-    this.#woken = this.#wokenSpare ?? new Set<SocketOwner>();
+    if (woken.length === 0) return;
+    this.#woken = this.#wokenSpare ?? [];
     this.#wokenSpare = undefined;
-    for (const owner of woken) this.#check(owner);
-    woken.clear();
+    for (let i = 0; i < woken.length; i++) this.#check(woken[i]!);
+    woken.length = 0;
     this.#wokenSpare = woken;
   }
 
@@ -258,14 +261,6 @@ export class Session {
     }
   }
 
-  /** Checks `owner` soon (a microtask), outside the caller's own call. */
-  scheduleCheck(owner: SocketOwner): void {
-    this.#due.add(owner);
-    if (this.#checksQueued) return;
-    this.#checksQueued = true;
-    queueTask(this.#runDueChecks);
-  }
-
   // ---- owners ----
 
   /**
@@ -275,13 +270,15 @@ export class Session {
    */
   register(handle: number, owner: SocketOwner, created = false): void {
     this.#owners.set(handle, owner);
-    if (!created) this.scheduleCheck(owner);
+    if (created) return;
+    this.#due.push(handle);
+    if (this.#checksQueued) return;
+    this.#checksQueued = true;
+    queueTask(this.#runDueChecks);
   }
 
   unregister(handle: number): void {
-    const owner = this.#owners.get(handle);
     this.#owners.delete(handle);
-    if (owner) this.#due.delete(owner);
   }
 
   /** Opens a core socket of `kind`; throws the system error (EMFILE...) or the trap. */
@@ -478,9 +475,9 @@ export class Session {
   }
 
   #goodbye(error: Error): void {
-    const owners = [...this.#owners.values()];
+    const owners = this.#owners.owners();
     this.#owners.clear();
-    this.#due.clear();
+    this.#due = [];
     for (const owner of owners) {
       try { owner.onStackGone(error); } catch (e) { reportCallbackError(e); }
     }

@@ -2,6 +2,7 @@ import {
   SlotPool, SLOT_FULL, SLOT_BAD_HANDLE, SLOT_HANDLE_MIN, SLOT_MAX_CAPACITY, SLOT_MAX_SIZE, SLOT_INDEX_BITS,
   GEN_MAX, SLOT_TAG_MAX,
 } from "../../assembly/storage/slot_pool";
+import { HANDLE_INDEX_BITS, HANDLE_TAG_SHIFT, HANDLE_TAG_COUNT } from "../../bindings/layout";
 
 describe("slot pool", () => {
   it("hands out distinct positive handles that resolve to distinct slots", () => {
@@ -272,5 +273,17 @@ describe("slot pool", () => {
     const h = top.alloc();
     expect<i32>(h).toBeGreaterThan(0); // the sign bit stays clear with the largest tag
     expect<u32>(SlotPool.tagOf(h)).toBe(SLOT_TAG_MAX);
+  });
+
+  it("lays handles out as bindings/layout.ts tells the host (HANDLE_*: the host's owner table reads them)", () => {
+    const tag: u32 = 5;
+    const p = new SlotPool(300, 0, tag);
+    let h = 0;
+    for (let i = 0; i < 300; i++) h = p.alloc();
+    const index = p.resolve(h);
+    expect<i32>(h & ((1 << HANDLE_INDEX_BITS) - 1)).toBe(index);
+    expect<u32>((<u32>h >>> <u32>HANDLE_TAG_SHIFT) & <u32>(HANDLE_TAG_COUNT - 1)).toBe(tag);
+    expect<u32>(SLOT_TAG_MAX + 1).toBe(<u32>HANDLE_TAG_COUNT);
+    expect<i32>(SLOT_INDEX_BITS).toBe(HANDLE_INDEX_BITS);
   });
 });
