@@ -67,6 +67,14 @@ export class HashIndex {
   private lastKey: u64 = 0;
   private lastKeyHigh: u64 = 0;
   private lastSlot: i32 = HASH_NONE;
+  /**
+   * The last key hashed and its hash: an insert after a find that missed, or a remove after a
+   * find, asks for the same key's hash again (a key's hash never changes).
+   */
+  private hashedKey: u64 = 0;
+  private hashedKeyHigh: u64 = 0;
+  private hashed: u32 = 0;
+  private hashedValid: bool = false;
 
   /** Bytes the one allocation of an index for `capacity` slots takes. */
   static bytesFor(capacity: i32): usize {
@@ -189,7 +197,13 @@ export class HashIndex {
 
   /** 32 bits of the keyed hash: the home position is its low bits (H <= 2^25). */
   @inline private hash(key: u64, keyHigh: u64): u32 {
-    return <u32>sipHash24Words(this.k0, this.k1, key, keyHigh);
+    if (this.hashedValid && key == this.hashedKey && keyHigh == this.hashedKeyHigh) return this.hashed;
+    const h = <u32>sipHash24Words(this.k0, this.k1, key, keyHigh);
+    this.hashedKey = key;
+    this.hashedKeyHigh = keyHigh;
+    this.hashed = h;
+    this.hashedValid = true;
+    return h;
   }
 
   @inline private at(pos: u32): u64 {
