@@ -10,7 +10,10 @@
 // protocols and EtherTypes, martian addresses, runts and oversized frames. About half are mutated
 // (bit flips, field edge values, truncation, extension), and half of those get their checksums
 // recomputed so that the damage reaches the layers behind the checksums. A quarter of the frames
-// arrive on a link that marks them trusted (checksums not verified).
+// arrive on a link that marks them trusted (checksums not verified). With segmentation offload,
+// one in twenty is instead a TCP segment of up to 64 KiB written straight into the receive ring
+// and marked as one large segment (virtio gso_type TCPV4, with claimed sizes from 0 to 65,535),
+// as a link between two offload stacks hands one over; a third of those are damaged too.
 //
 // A client socket also talks to the stack's own sockets, so looped-back frames are in the mix.
 //
@@ -22,11 +25,13 @@
 // (ACCEPTED and DROPPED below). At the end every socket is closed and the heap, the memory size
 // and the socket table must be back where they were, and the stack must still answer a ping.
 //
-//   node tests/fuzz/frame-fuzz.mjs [frames] [seed]     (the long campaign: 20,000,000 frames by
-//   default; prints JSON, exits 1 on any problem and writes the failing batch's frames to
-//   frame-fuzz-failure-<seed>.txt)
+//   node tests/fuzz/frame-fuzz.mjs [frames] [seed|random] [offload]   (the long campaign:
+//   20,000,000 frames by default; `offload`: into a stack with segmentation offload, some frames
+//   marked as large TCP segments; prints JSON, exits 1 on any problem and writes the failing
+//   batch's frames to frame-fuzz-failure-<seed>.txt)
 import { Stack, MemoryLink, VirtualClock, FramePort, parseIpv4 } from 'wasmnet';
 import { rng } from './wire-fuzz.mjs';
+import { tcpFrame, fixTcpChecksums, ACK, PSH, FIN, SYN, RST } from './tcp-segments.mjs';
 
 // ---- addresses --------------------------------------------------------------------------------------
 
@@ -392,6 +397,46 @@ const LINK_MTU = 65535;
 /** Far more than a batch of at most a few hundred frames can legitimately make it answer. */
 const MAX_ECHOES_PER_BATCH = 2000;
 
+// ---- large TCP segments handed over whole (segmentation offload) -----------------------------------
+
+/** The most payload one IPv4 packet carries behind 20-byte IPv4 and TCP headers. */
+const LARGEST_TCP_PAYLOAD = 0xffff - 40;
+const TCP_FLAG_CHOICES = [ACK, ACK | PSH, ACK | FIN, ACK | PSH | FIN, SYN, RST, ACK | RST, 0];
+/** Segment sizes a large segment may claim: ordinary ones, and the edges a broken sender could write. */
+const SEGMENT_SIZES = [0, 1, 536, 1460, 8960, 0x7fff, 0xffff];
+
+/**
+ * A TCP/IPv4 frame with up to 64 KiB of payload from the peer to one of the stack's ports (open
+ * UDP ports, closed ones: nothing listens for TCP here, so each should get its RST).
+ */
+function largeTcpFrame(r, stackMac) {
+  const data = new Uint8Array(r.chance(0.2) ? r.below(1500) : r.below(LARGEST_TCP_PAYLOAD + 1));
+  for (let i = 0; i < data.length; i += 1 + r.below(64)) data[i] = r.below(256);
+  return tcpFrame(stackMac, PEER_MAC, {
+    src: PEER_IP, dst: r.chance(0.9) ? OUR_IP : r.below(2 ** 32), srcPort: 1 + r.below(65535), dstPort: r.below(65536),
+    seq: r.below(2 ** 32), ack: r.below(2 ** 32), flags: TCP_FLAG_CHOICES[r.below(TCP_FLAG_CHOICES.length)], window: r.below(65536), data,
+  });
+}
+
+/**
+ * Writes `f` straight into the stack's receive ring marked as one large TCP segment (virtio
+ * gso_type TCPV4 with the claimed gso_size and hdr_len), as a link between two stacks with
+ * segmentation offload hands one over. Returns whether the NIC took or refused it (and so counts
+ * it); false when no receive buffer was free (nothing is counted then).
+ */
+function deliverMarked(rings, f, trusted, segmentSize, headersLen) {
+  const room = rings.takeRx();
+  if (room < 0) return false;
+  if (f.length > room) {
+    rings.refuseRx();
+    return true;
+  }
+  rings.bytes.set(f, rings.rxOffset);
+  rings.completeRx(f.length, trusted, segmentSize, headersLen);
+  rings.wake();
+  return true;
+}
+
 // ---- the campaign -----------------------------------------------------------------------------------
 
 /**
@@ -492,6 +537,12 @@ export async function fuzzFrames({ frames, seed = 1, maxBatch = 160, onProgress,
     ctx.pingSeq = (pings.sent - 1) & 0xffff;
   };
 
+  // With segmentation offload, some frames come as a link between two offload stacks hands them
+  // over: written straight into the receive ring and marked as one large TCP segment (most longer
+  // than the MTU, with claimed segment sizes that may be nonsense), mutated like the rest.
+  const rings = segmentationOffload ? stack.rings : undefined;
+  const marked = { delivered: 0, noBuffer: 0 };
+
   let sent = 0;
   let batches = 0;
   let mutated = 0;
@@ -518,7 +569,16 @@ export async function fuzzFrames({ frames, seed = 1, maxBatch = 160, onProgress,
           if (r.chance(0.5)) fixChecksums(f);
         }
       }
-      if (r.chance(0.25)) { trusted++; trustedPort.send(f); } else port.send(f);
+      if (rings && r.chance(0.05)) {
+        f = largeTcpFrame(r, stackMac);
+        if (r.chance(0.3)) {
+          f = mutate(r, f);
+          if (r.chance(0.5)) fixTcpChecksums(f);
+        }
+        const headersLen = r.chance(0.8) ? ETH_HEADER + 40 : r.below(256);
+        if (deliverMarked(rings, f, r.chance(0.5), SEGMENT_SIZES[r.below(SEGMENT_SIZES.length)], headersLen)) marked.delivered++;
+        else marked.noBuffer++;
+      } else if (r.chance(0.25)) { trusted++; trustedPort.send(f); } else port.send(f);
       batch.push(f);
     }
     sent += n;
@@ -531,13 +591,13 @@ export async function fuzzFrames({ frames, seed = 1, maxBatch = 160, onProgress,
       error.frames = batch.map(hex);
       throw error;
     }
-    check(stack, port, trustedPort, batch, batches);
+    check(stack, port, trustedPort, batch, batches, marked.delivered);
     onProgress?.(sent);
   }
 
   // Let every timer run out (ARP give-ups, the last ping's timeout) with no more input.
   await clock.advanceMsAsync(10_000);
-  const afterCampaign = check(stack, port, trustedPort, [], batches);
+  const afterCampaign = check(stack, port, trustedPort, [], batches, marked.delivered);
   const stats = stack.stats();
 
   // Close every socket: the pools and the heap are back to where they were.
@@ -563,10 +623,10 @@ export async function fuzzFrames({ frames, seed = 1, maxBatch = 160, onProgress,
   finalFrames.push(request);
   port.send(request);
   await clock.advanceMsAsync(10);
-  const finalCheck = check(stack, port, trustedPort, finalFrames, batches + 1);
+  const finalCheck = check(stack, port, trustedPort, finalFrames, batches + 1, marked.delivered);
 
   const result = {
-    seed, frames: sent, batches, mutated, trusted,
+    seed, frames: sent, batches, mutated, trusted, marked,
     baseline, memoryAfter, reportAfterClose, replies, afterCampaign, finalCheck,
     stats, pings, got, out, failed: stack.failed,
   };
@@ -577,7 +637,8 @@ export async function fuzzFrames({ frames, seed = 1, maxBatch = 160, onProgress,
 }
 
 /** Throws unless the stack is alive and its counters account for every frame the ports sent. */
-function check(stack, port, trustedPort, batch, batchNumber) {
+/** `markedSent`: frames written straight into the receive ring (deliverMarked), besides the ports'. */
+function check(stack, port, trustedPort, batch, batchNumber, markedSent = 0) {
   const fail = (what, extra) => {
     // The message stays short; the frames of the batch (in hex) come with the error to replay it.
     const error = new Error(`batch ${batchNumber} (${batch.length} frames): ${what}${extra ? `\n${JSON.stringify(extra)}` : ''}`);
@@ -586,7 +647,7 @@ function check(stack, port, trustedPort, batch, batchNumber) {
   };
   if (stack.failed) fail(`the stack trapped: ${stack.failed.message}`);
   const stats = stack.stats();
-  const sent = port.stats().sent + trustedPort.stats().sent;
+  const sent = port.stats().sent + trustedPort.stats().sent + markedSent;
   const a = accounting(stats, sent);
   if (a.reachedCore !== a.accounted) fail(`rxFrames ${a.reachedCore} != accepted + dropped ${a.accounted}`, stats);
   if (a.sent !== a.nicTotal) fail(`sent ${a.sent} != rxFrames - loopbackFrames + rxNoBuffer + rxOversize + rxDropOversize ${a.nicTotal}`, stats);
@@ -620,14 +681,16 @@ export function problems(result) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const frames = Number(process.argv[2] ?? 20_000_000);
-  const seed = Number(process.argv[3] ?? (Date.now() & 0x7fffffff));
+  const seedArg = process.argv[3];
+  const seed = seedArg === undefined || seedArg === 'random' ? Date.now() & 0x7fffffff : Number(seedArg);
+  const segmentationOffload = process.argv[4] === 'offload';
   const started = performance.now();
   const seconds = () => ((performance.now() - started) / 1000).toFixed(1);
   let next = 1_000_000;
   let result;
   try {
     result = await fuzzFrames({
-      frames, seed,
+      frames, seed, segmentationOffload,
       onProgress: (n) => {
         if (n < next) return;
         next += 1_000_000;
