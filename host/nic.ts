@@ -30,6 +30,8 @@ const {
 const U16_MODULO = 0x10000;
 /** No descriptor taken. */
 const NONE = -1;
+/** Not an available index (they are 16-bit): "none seen yet". */
+const NO_INDEX = -1;
 
 interface QueueRegions {
   desc: number;
@@ -45,8 +47,12 @@ class DeviceQueue {
 
   /** Descriptor ids the driver offered and the device has not taken yet. */
   pending(view: DataView): number {
-    const availIdx = view.getUint16(this.q.avail + VIRTQ_RING_IDX, true);
-    return (availIdx - this.#lastAvail + U16_MODULO) % U16_MODULO;
+    return (this.availIndex(view) - this.#lastAvail + U16_MODULO) % U16_MODULO;
+  }
+
+  /** The driver's available index: it moves on with every descriptor offered. */
+  availIndex(view: DataView): number {
+    return view.getUint16(this.q.avail + VIRTQ_RING_IDX, true);
   }
 
   /** The next offered descriptor id (call only when pending > 0). */
@@ -122,6 +128,8 @@ export class Nic implements FrameRings {
   #transmit: Transmit | undefined;
   #transmitOptions: TransmitOptions | undefined;
   #listener: RingListener | undefined;
+  /** The receive queue's available index at the last flush that told the link of room. */
+  #rxOfferedSeen = NO_INDEX;
   #txId = NONE;
   #rxId = NONE;
   txOffset = 0;
@@ -204,7 +212,13 @@ export class Nic implements FrameRings {
       if (this.closed) return 0;
       const view = this.#memoryView();
       if (this.txPending() > 0) listener.onTransmitReady();
-      if (this.rx.pending(view) > 0) listener.onReceiveRoom();
+      // Room to tell of only when the core offered receive buffers since the last flush (a link
+      // whose receiver had none waits for exactly that); most flushes offered none.
+      const rxOffered = this.rx.availIndex(view);
+      if (rxOffered !== this.#rxOfferedSeen) {
+        this.#rxOfferedSeen = rxOffered;
+        if (this.rx.pending(view) > 0) listener.onReceiveRoom();
+      }
       return 0;
     }
     const send = this.#transmit;
@@ -224,6 +238,8 @@ export class Nic implements FrameRings {
 
   attachRings(listener: RingListener | undefined): void {
     this.#listener = listener;
+    // A new link hears of the room there is at its first flush.
+    this.#rxOfferedSeen = NO_INDEX;
     if (listener) { this.#transmit = undefined; this.#transmitOptions = undefined; }
   }
 
