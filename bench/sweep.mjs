@@ -30,6 +30,10 @@ if (!Number.isInteger(totalBytes) || totalBytes < 1) {
 }
 
 const pair = await wasmnetPair({ mtu: ETHERNET_MTU, offload: false });
+// One transfer each first, not measured (JIT and stream warm-up), as npm run bench does.
+const warmUp = { totalBytes, writeBytes: 64 * KIB, deadlineSeconds: DEADLINE_SECONDS };
+await tcpThroughput(pair.tcp, warmUp);
+await tcpThroughput(nodeEndpoints.tcp, warmUp);
 const rows = [];
 for (const writeBytes of MESSAGE_SIZES) {
   const options = { totalBytes, writeBytes, deadlineSeconds: DEADLINE_SECONDS };

@@ -27,6 +27,21 @@ describe("tcp receive: in order", () => {
     }
   });
 
+  it("a full segment then a short one are ACKed at once: more than one full segment's worth waits (as Linux)", () => {
+    const h = established();
+    h.data(h.theirs(0), h.ours(0), 1460);
+    h.expectNothing();
+    // The tail of a write: with it unacknowledged, the sender's Nagle would hold its next short
+    // segment for this ACK, and a delayed ACK would stall both for the whole delay.
+    h.data(h.theirs(1460), h.ours(0), 1296);
+    h.expectAck(h.ours(0), h.theirs(2756));
+    // One short segment alone still waits for the delay.
+    h.data(h.theirs(2756), h.ours(0), 624);
+    h.expectNothing();
+    h.advance(h.params.delayedAck);
+    h.expectAck(h.ours(0), h.theirs(3380));
+  });
+
   it("the advertised window shrinks by what is buffered and unread", () => {
     const h = established();
     h.data(h.theirs(0), h.ours(0), 1460);

@@ -57,6 +57,44 @@ test('1 MiB each way with SHA-256 equal on both ends', async (t) => {
   assert.equal(sha256(serverGot), sha256([upload]));
 });
 
+// The sender's Nagle (Minshall's, as Linux) holds a short segment while an earlier short one is
+// unacknowledged. A receiver that delayed its ACK for a full segment and a short one (less than
+// two full segments' worth) made that wait the whole delayed-ACK time: at the end of every
+// transfer whose writes were not multiples of the MSS. Virtual time only moves when the test
+// moves it, so the time a write takes to arrive is the time it waited on a timer.
+test('a short write after a full and a short segment does not wait out a delayed ACK', async (t) => {
+  const { clock, a, b, close } = await pair();
+  t.after(close);
+  const MSS = 1460;
+  const SHORT = 1296;
+  const TAIL = 624;
+  const DELAYED_ACK_MS = 40;
+  const socket = a.net.connect({ port: 80, host: '10.0.0.2' });
+  let received = 0;
+  let segmentsBefore = 0;
+  let startedAt = 0;
+  const allThere = new Promise((resolve) => {
+    b.net.createServer((peer) => peer.on('data', (d) => {
+      received += d.length;
+      // A full segment and a short one (the tail of the first write) are at the peer: the next
+      // short write goes at once, while the short segment is still unacknowledged.
+      if (received === MSS + SHORT) {
+        assert.equal(a.stats().tcpSegmentsSent - segmentsBefore, 2, 'the first write went as two segments');
+        socket.write(randomBytes(TAIL));
+      }
+      if (received === MSS + SHORT + TAIL) resolve(clock.now());
+    })).listen(80);
+  });
+  await run(clock, once(socket, 'connect'));
+  segmentsBefore = a.stats().tcpSegmentsSent;
+  startedAt = clock.now();
+  socket.write(randomBytes(MSS + SHORT));
+  const arrivedAt = await run(clock, allThere, 1_000);
+  const tookMs = (arrivedAt - startedAt) / 1000;
+  assert.ok(tookMs < DELAYED_ACK_MS, `both writes arrived after ${tookMs} virtual ms`);
+  socket.destroy();
+});
+
 test('connect to a closed port: ECONNREFUSED with Node\'s fields', async (t) => {
   const { clock, a, close } = await pair();
   t.after(close);

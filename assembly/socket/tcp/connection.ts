@@ -811,8 +811,12 @@ export class TcpConnection {
     }
     this.events |= EVENT_READABLE;
     this.bytesUnacked += len;
-    // At least every second full-sized segment (RFC 9293 3.8.6.3, MUST-58), else after the delay.
-    if (this.bytesUnacked >= 2 * this.rcvMss) this.ackOwed = true;
+    // At least every second full-sized segment (RFC 9293 3.8.6.3, MUST-58), else after the delay;
+    // as Linux (__tcp_ack_snd_check), at once when more than one full segment's worth waits: a
+    // full segment and a short one (the tail of a write) would otherwise wait out the delay while
+    // the sender's Nagle holds its next short segment for this very ACK (a 40 ms stall at the end
+    // of every transfer whose last write was not a multiple of the MSS).
+    if (this.bytesUnacked > this.rcvMss) this.ackOwed = true;
     else if (this.ackDeadline == NO_DEADLINE) this.ackDeadline = instantAdd(now, this.params.delayedAck);
   }
 
