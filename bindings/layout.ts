@@ -245,6 +245,11 @@ export const TCP_OPTION_KEEP_ALIVE = 2;
  * available across the wrap (the span may be shorter) at RESULT_SPAN_TOTAL. */
 export const RESULT_SPAN_PTR = 0;
 export const RESULT_SPAN_TOTAL = 8;
+/**
+ * tcpReadSpan: 1 when nothing more will arrive (the peer's FIN is in, or the connection closed):
+ * once the queued bytes are read it returns 0 or the error. 0: it would return -EAGAIN then.
+ */
+export const RESULT_SPAN_FINAL = 12;
 
 // ## Receive-queue record kinds (RESULT_RECORD_KIND). ICMP sockets get errors in line with replies,
 // so each error reaches the ping it quotes (address: the quoted destination, port: its sequence).

@@ -366,10 +366,15 @@ export class Socket extends Duplex implements SocketOwner {
     if (this.#keepAliveMs > 0) session.tcpSetOption(this.#handle, TcpOption.KeepAlive, this.#keepAliveMs);
   }
 
+  /**
+   * Reads the connection's endpoints from the result block, which tcpConnect and tcpAccept leave
+   * describing the connection they return (nothing calls the core between those and this).
+   */
   #learnEndpoints(): void {
     const session = this.#session;
-    if (session.tcpDescribe(this.#handle) < 0) return;
     const v = session.resultView();
+    // Anything else there (it never is): ask.
+    if (v.getInt32(layout.INFO_HANDLE, true) !== this.#handle && session.tcpDescribe(this.#handle) < 0) return;
     this.#localAddress = v.getUint32(layout.INFO_LOCAL_ADDRESS, true);
     this.#localPort = v.getUint32(layout.INFO_LOCAL_PORT, true);
     this.#remoteAddress = v.getUint32(layout.INFO_REMOTE_ADDRESS, true);
@@ -459,13 +464,18 @@ export class Socket extends Duplex implements SocketOwner {
     while (this.#readWanted && !this.destroyed) {
       const n = session.tcpReadSpan(handle);
       if (n > 0) {
-        const ptr = session.resultView().getUint32(layout.RESULT_SPAN_PTR, true);
+        const result = session.resultView();
+        const ptr = result.getUint32(layout.RESULT_SPAN_PTR, true);
+        // All that is queued, with more to come only from the peer: another span now would be
+        // EAGAIN, so this pull ends here (what arrives later brings its own event).
+        const drained = n === result.getUint32(layout.RESULT_SPAN_TOTAL, true) && result.getUint32(layout.RESULT_SPAN_FINAL, true) === 0;
         const chunk = session.copyOut(ptr, n);
         session.tcpReadConsume(handle, n);
         consumed = true;
         this.bytesRead += n;
         this.#touch();
         if (!this.push(chunk)) this.#readWanted = false;
+        if (drained) break;
       } else if (n === 0) {
         this.#readWanted = false;
         this.push(null);

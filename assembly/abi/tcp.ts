@@ -6,7 +6,7 @@
 
 import * as Errno from "../../bindings/errno_values";
 import {
-  RESULT_SPAN_PTR, RESULT_SPAN_TOTAL, SOCKET_KIND_TCP, SOCKET_KIND_TCP_LISTENER, TCP_STATE_CLOSED,
+  RESULT_SPAN_PTR, RESULT_SPAN_TOTAL, RESULT_SPAN_FINAL, SOCKET_KIND_TCP, SOCKET_KIND_TCP_LISTENER, TCP_STATE_CLOSED,
   TCP_STATE_LISTEN, INFO_KIND, INFO_STATE, INFO_LOCAL_ADDRESS, INFO_LOCAL_PORT, INFO_REMOTE_ADDRESS,
   INFO_REMOTE_PORT, INFO_CREATED_AT, INFO_RX_BYTES, INFO_RX_DATAGRAMS, INFO_HANDLE, INFO_PENDING_ERROR,
   INFO_WAITING_WRITABLE, INFO_TX_BYTES, INFO_TX_ROOM, INFO_TCP_FLAGS, INFO_SRTT, INFO_RTO,
@@ -27,7 +27,11 @@ function layer(): TcpLayer | null {
 export function tcpConnect(address: u32, port: u32, localAddress: u32, localPort: u32, nowMicros: f64): i32 {
   const tcp = layer();
   if (tcp == null) return -Errno.ENETDOWN;
-  return tcp.connect(address, port, localAddress, localPort, hostTime(nowMicros));
+  const handle = tcp.connect(address, port, localAddress, localPort, hostTime(nowMicros));
+  // The result block describes the new connection (its chosen address and port), as tcpDescribe
+  // would: the host learns them without another call.
+  if (handle > 0) describeConnection(tcp, tcp.resolve(handle));
+  return handle;
 }
 
 /** Listens on (address, port) (port 0: chosen) with `backlog` (0: the default, 511). */
@@ -41,7 +45,10 @@ export function tcpListen(address: u32, port: u32, backlog: i32, nowMicros: f64)
 export function tcpAccept(listener: i32): i32 {
   const tcp = layer();
   if (tcp == null) return -Errno.EBADF;
-  return tcp.accept(listener);
+  const handle = tcp.accept(listener);
+  // As tcpConnect: the result block describes the accepted connection.
+  if (handle > 0) describeConnection(tcp, tcp.resolve(handle));
+  return handle;
 }
 
 /**
@@ -92,6 +99,7 @@ export function tcpReadSpan(handle: i32): i32 {
   const r = resultArea;
   store<u32>(r + RESULT_SPAN_PTR, <u32>ring.readSpanPtr);
   store<u32>(r + RESULT_SPAN_TOTAL, <u32>queued);
+  store<u32>(r + RESULT_SPAN_FINAL, c.peerFinished || c.state == TCP_STATE_CLOSED ? 1 : 0);
   if (queued > 0) return ring.readSpanLen;
   if (c.peerFinished) return 0;
   if (c.state == TCP_STATE_CLOSED) return c.error != 0 ? c.error : -Errno.ENOTCONN;
