@@ -28,14 +28,9 @@ interface TagEntries<T> {
 
 export class OwnerTable<T> {
   readonly #tags: TagEntries<T>[] = [];
-  #size = 0;
 
   constructor() {
     for (let tag = 0; tag < layout.HANDLE_TAG_COUNT; tag++) this.#tags.push({ owners: [], handles: [], marks: [] });
-  }
-
-  get size(): number {
-    return this.#size;
   }
 
   get(handle: number): T | undefined {
@@ -53,7 +48,6 @@ export class OwnerTable<T> {
       entries.handles.push(0);
       entries.marks.push(0);
     }
-    if (entries.handles[index] !== handle || entries.owners[index] === undefined) this.#size++;
     entries.handles[index] = handle;
     entries.owners[index] = owner;
   }
@@ -66,7 +60,6 @@ export class OwnerTable<T> {
     const owner = entries.owners[index];
     entries.handles[index] = 0;
     entries.owners[index] = undefined;
-    if (owner !== undefined) this.#size--;
     return owner;
   }
 
@@ -99,6 +92,5 @@ export class OwnerTable<T> {
       entries.owners.fill(undefined);
       entries.handles.fill(0);
     }
-    this.#size = 0;
   }
 }
