@@ -813,10 +813,11 @@ export class Server extends EventEmitter implements SocketOwner {
     this.#handle = 0;
     this.#processHold.update(false);
     const failed = this.#net.session.failed !== null;
-    nextTick(() => {
-      if (failed && this.listenerCount('error') > 0) this.emit('error', error);
-      this.#emitCloseIfDrained();
-    });
+    if (failed) nextTick(() => { if (this.listenerCount('error') > 0) this.emit('error', error); });
+    // Now, not in that tick: the accepted sockets told of the same end may already have counted
+    // themselves out in ticks of their own (owners hear of it in handle order, not by age), and
+    // a count of 0 seen then as well would emit 'close' twice. 'close' still follows 'error'.
+    this.#emitCloseIfDrained();
   }
 
   address(): AddressInfo | null {

@@ -97,6 +97,27 @@ describe("tcp layer over the loopback", () => {
     expect<i32>(tcp.timeWait.length).toBe(0);
   });
 
+  it("a connect from the port of a TIME-WAIT entry whose time is up succeeds before any poll removed it", () => {
+    const core = build();
+    const tcp = core.tcp;
+    const listener = tcp.listen(0, 8080, 0, 0);
+    const LOCAL_PORT: u32 = 40000;
+    const client = tcp.connect(OWN, 8080, 0, LOCAL_PORT, 0);
+    settle(core, 0);
+    const server = tcp.accept(listener);
+    expect<i32>(tcp.close(client, 1 * MS)).toBe(0);
+    settle(core, 1 * MS);
+    expect<i32>(tcp.close(server, 2 * MS)).toBe(0);
+    settle(core, 2 * MS);
+    expect<i32>(tcp.timeWait.length).toBe(1);
+    // Same four-tuple while TIME-WAIT holds it: refused.
+    expect<i32>(tcp.connect(OWN, 8080, 0, LOCAL_PORT, 3 * MS)).toBe(-Errno.EADDRINUSE);
+    // Its time is up, and no poll ran since: the connect itself clears it.
+    const later: i64 = 2 * MS + 61_000 * MS;
+    expect<i32>(tcp.connect(OWN, 8080, 0, LOCAL_PORT, later)).toBeGreaterThan(0);
+    expect<i32>(tcp.timeWait.length).toBe(0);
+  });
+
   it("with segmentation offload, TCP to our own address still moves MTU-sized segments (the loopback ring holds no larger)", () => {
     const core = build(0, 0, CONFIG_FLAG_SEGMENTATION_OFFLOAD | CONFIG_FLAG_TX_CHECKSUM_OFFLOAD);
     const tcp = core.tcp;

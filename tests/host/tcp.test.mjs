@@ -95,6 +95,30 @@ test('a short write after a full and a short segment does not wait out a delayed
   socket.destroy();
 });
 
+test('closing the stack under a server with open connections: each socket closes, then the server, once', async (t) => {
+  const { clock, a, b, close } = await pair();
+  t.after(close);
+  const events = [];
+  const accepted = [];
+  const server = b.net.createServer((socket) => {
+    const n = accepted.push(socket);
+    socket.on('close', () => events.push(`socket ${n} close`));
+  });
+  server.on('close', () => events.push('server close'));
+  server.listen(80);
+  const clients = [a.net.connect(80, '10.0.0.2'), a.net.connect(80, '10.0.0.2')];
+  for (const c of clients) c.on('error', () => {});
+  await run(clock, new Promise((resolve) => {
+    const check = () => (accepted.length === 2 ? resolve() : setImmediate(check));
+    check();
+  }));
+  b.close();
+  await run(clock, new Promise((resolve) => setTimeout(resolve, 10)));
+  assert.deepEqual(events.filter((e) => e === 'server close'), ['server close']);
+  assert.equal(events.at(-1), 'server close');
+  assert.equal(events.length, 3, events.join(', '));
+});
+
 test('connect to a closed port: ECONNREFUSED with Node\'s fields', async (t) => {
   const { clock, a, close } = await pair();
   t.after(close);

@@ -198,6 +198,9 @@ export class TcpLayer {
     if (!isLoopbackNet(remote) && !iface.isOwn(remote) && iface.nextHop(remote) == NO_ROUTE) return -Errno.ENETUNREACH;
     const src = local != ANY_ADDRESS ? local : iface.sourceFor(remote);
     if (src == 0) return -Errno.ENETUNREACH;
+    // TIME-WAIT entries whose time is up go first: the host calls this without polling, and an
+    // expired entry must not make its tuple look taken.
+    this.timeWait.expire(now);
     let chosen = localPort;
     if (chosen == 0) {
       // RFC 6056 3.3.3: the next port whose tuple is neither in use nor in TIME-WAIT, as Linux's
