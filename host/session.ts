@@ -66,6 +66,8 @@ export class Session {
   readonly #result: DataView;
   readonly #eventView: DataView;
   #pollQueued = false;
+  /** The time the core was last polled at (0 before the first poll: the core's own start). */
+  #polledAt = 0;
   #timer: TimerHandle | undefined;
   #timerAt = Infinity;
   readonly #runQueuedPoll = (): void => {
@@ -173,6 +175,7 @@ export class Session {
   /** The core's poll at `now`: its next deadline, or undefined once it trapped (see call). */
   #poll(now: number): number | undefined {
     if (this.failed) return undefined;
+    this.#polledAt = now;
     try {
       return this.core.poll(now);
     } catch (error) {
@@ -400,9 +403,15 @@ export class Session {
     try { return this.core.tcpWriteSpan(handle); } catch (error) { return this.#trapped(error); }
   }
 
+  /**
+   * Commits `n` bytes written into the send ring. The time given is the last poll's: the call
+   * only marks the connection due (segments leave in the poll it asks for, which reads the
+   * clock), and a mark made at an earlier time is just as due; a clock read per write was a
+   * tenth of a 1-byte echo.
+   */
   tcpWriteCommit(handle: number, n: number): number {
     if (this.failed) return TRAPPED;
-    try { return this.core.tcpWriteCommit(handle, n, this.nowMicros()); } catch (error) { return this.#trapped(error); }
+    try { return this.core.tcpWriteCommit(handle, n, this.#polledAt); } catch (error) { return this.#trapped(error); }
   }
 
   /** The receive ring's filled span: its length, 0 at end of stream, or -errno (EAGAIN: nothing yet). */
@@ -411,9 +420,10 @@ export class Session {
     try { return this.core.tcpReadSpan(handle); } catch (error) { return this.#trapped(error); }
   }
 
+  /** Consumes `n` read bytes; as tcpWriteCommit, at the last poll's time (it only marks a window update due). */
   tcpReadConsume(handle: number, n: number): number {
     if (this.failed) return TRAPPED;
-    try { return this.core.tcpReadConsume(handle, n, this.nowMicros()); } catch (error) { return this.#trapped(error); }
+    try { return this.core.tcpReadConsume(handle, n, this.#polledAt); } catch (error) { return this.#trapped(error); }
   }
 
   tcpShutdown(handle: number): number {
