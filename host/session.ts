@@ -426,9 +426,10 @@ export class Session {
     try { return this.core.tcpReadConsume(handle, n, this.#polledAt); } catch (error) { return this.#trapped(error); }
   }
 
+  /** Queues the FIN; as tcpWriteCommit, at the last poll's time (it only marks the FIN due). */
   tcpShutdown(handle: number): number {
     if (this.failed) return TRAPPED;
-    try { return this.core.tcpShutdown(handle, this.nowMicros()); } catch (error) { return this.#trapped(error); }
+    try { return this.core.tcpShutdown(handle, this.#polledAt); } catch (error) { return this.#trapped(error); }
   }
 
   tcpClose(handle: number): number {
