@@ -119,6 +119,33 @@ test('closing the stack under a server with open connections: each socket closes
   assert.equal(events.length, 3, events.join(', '));
 });
 
+test('thousands of small writes (1 to 200 bytes) through 4 KiB rings, echoed: every byte intact and in order both ways', async (t) => {
+  const RING = 4096;
+  const { clock, a, b, close } = await pair({ limits: { tcpSendBytes: RING, tcpRecvBytes: RING } });
+  t.after(close);
+  b.net.createServer((socket) => socket.pipe(socket)).listen(7);
+  const socket = a.net.connect(7, '10.0.0.2');
+  const writes = [];
+  let seed = 7;
+  const next = () => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed; };
+  for (let i = 0; i < 3000; i++) {
+    const w = Buffer.alloc(1 + (next() % 200));
+    for (let j = 0; j < w.length; j++) w[j] = next() & 0xff;
+    writes.push(w);
+  }
+  const expected = Buffer.concat(writes);
+  const got = [];
+  let received = 0;
+  socket.on('data', (d) => { got.push(d); received += d.length; });
+  for (const w of writes) socket.write(w);
+  await run(clock, new Promise((resolve) => {
+    const check = () => (received >= expected.length ? resolve() : setImmediate(check));
+    check();
+  }));
+  assert.equal(sha256(got), sha256([expected]));
+  socket.destroy();
+});
+
 test('connect to a closed port: ECONNREFUSED with Node\'s fields', async (t) => {
   const { clock, a, close } = await pair();
   t.after(close);
