@@ -13,7 +13,7 @@ import { Duplex } from 'node:stream';
 import { EventEmitter } from 'node:events';
 import { Errno, layout, TcpOption } from '../bindings/index.js';
 import { formatIpv4 } from './address.js';
-import { SMALL_COPY_BYTES } from './session.js';
+import { copyRange } from './devices/copy.js';
 import type { Session, SocketOwner } from './session.js';
 import type { TimerHandle } from './clock.js';
 import { ProcessHold } from './keepalive.js';
@@ -520,12 +520,7 @@ export class Socket extends Duplex implements SocketOwner {
       }
       const take = Math.min(n, p.chunk.length - p.offset);
       const ptr = session.resultView().getUint32(layout.RESULT_SPAN_PTR, true);
-      const chunk = p.chunk;
-      if (take <= SMALL_COPY_BYTES) {
-        for (let i = 0; i < take; i++) memory[ptr + i] = chunk[p.offset + i]!;
-      } else {
-        memory.set(p.offset === 0 && take === chunk.length ? chunk : chunk.subarray(p.offset, p.offset + take), ptr);
-      }
+      copyRange(p.chunk, p.offset, memory, ptr, take);
       session.tcpWriteCommit(handle, take);
       p.offset += take;
       this.#committed += take;

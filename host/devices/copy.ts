@@ -78,3 +78,21 @@ export function copyBytes(
   }
   while (s < end) dst[d++] = src[s++]!;
 }
+
+/** Up to this many bytes, copyRange moves bytes in a loop: less than making a view for set(). */
+export const SMALL_RANGE_BYTES = 64;
+
+/**
+ * Copies `length` bytes from src[srcOffset..] to dst[dstOffset..] between any two byte arrays
+ * (a user's chunk and the core's memory, say: no word views as copyBytes needs). A few bytes (an
+ * echo, a request line) go in a loop; more through set(), with a view of the range unless it is
+ * the whole of `src`.
+ */
+export function copyRange(src: Uint8Array, srcOffset: number, dst: Uint8Array, dstOffset: number, length: number): void {
+  if (length <= SMALL_RANGE_BYTES) {
+    for (let i = 0; i < length; i++) dst[dstOffset + i] = src[srcOffset + i]!;
+  } else {
+    dst.set(srcOffset === 0 && length === src.length ? src : src.subarray(srcOffset, srcOffset + length), dstOffset);
+  }
+}
+
