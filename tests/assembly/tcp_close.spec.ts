@@ -98,13 +98,40 @@ describe("tcp close: simultaneous close (CLOSING)", () => {
 });
 
 describe("tcp close: passive close (CLOSE-WAIT, LAST-ACK)", () => {
-  it("a FIN in ESTABLISHED: CLOSE-WAIT, ACK at once, peer-closed and readable, end of stream", () => {
+  it("a FIN in ESTABLISHED: CLOSE-WAIT, peer-closed and readable, end of stream, ACK after the delay", () => {
     const h = established();
     h.send(ACK | FIN, h.theirs(0), h.ours(0));
     expect<i32>(h.conn.state).toBe(TCP_STATE_CLOSE_WAIT);
     expect<u32>(h.conn.takeEvents()).toBe(EVENT_PEER_CLOSED | EVENT_READABLE);
     expect<bool>(h.conn.atEndOfStream).toBe(true);
+    // Delayed like a data segment's ACK (Linux's tcp_fin enters its delayed-ACK mode).
+    h.expectNothing();
+    h.advance(h.params.delayedAck - 1);
+    h.expectNothing();
+    h.advance(1);
     h.expectAck(h.ours(0), h.theirs(1));
+    h.expectNothing();
+  });
+
+  it("a FIN in ESTABLISHED and close() within the delay: one FIN-ACK acknowledges the peer's FIN", () => {
+    const h = established();
+    h.send(ACK | FIN, h.theirs(0), h.ours(0));
+    h.advance(h.params.delayedAck / 2);
+    expect<i32>(h.conn.shutdownWrite()).toBe(0);
+    expect<i32>(h.conn.state).toBe(TCP_STATE_LAST_ACK);
+    h.expectSegment(ACK | FIN, h.ours(0), h.theirs(1));
+    // The FIN-ACK said it all: no separate ACK when the delay runs out.
+    h.advance(h.params.delayedAck);
+    h.expectNothing();
+    h.send(ACK, h.theirs(1), h.ours(1));
+    expect<i32>(h.conn.state).toBe(TCP_STATE_CLOSED);
+  });
+
+  it("a FIN with data beyond one full segment unacknowledged: ACK at once", () => {
+    const h = established();
+    h.send(ACK | PSH, h.theirs(0), h.ours(0), 65535, 1460);
+    h.send(ACK | FIN | PSH, h.theirs(1460), h.ours(0), 65535, 10);
+    h.expectAck(h.ours(0), h.theirs(1471));
   });
 
   it("a FIN after data: end of stream only once the data is read", () => {

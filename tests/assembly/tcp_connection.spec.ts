@@ -231,6 +231,7 @@ describe("tcp: closing", () => {
     expect<i32>(h.conn.state).toBe(TCP_STATE_CLOSE_WAIT);
     expect<u32>(h.conn.takeEvents() & EVENT_PEER_CLOSED).toBe(EVENT_PEER_CLOSED);
     expect<bool>(h.conn.atEndOfStream).toBe(true);
+    h.advance(h.params.delayedAck);
     h.expectSegment(ACK, localSeq(0), remoteSeq(1));
     h.conn.shutdownWrite();
     expect<i32>(h.conn.state).toBe(TCP_STATE_LAST_ACK);

@@ -352,11 +352,16 @@ export function finWait2(params: TcpParams = defaultParams(), shift: i32 = -1,
   return h;
 }
 
-/** CLOSE-WAIT: ESTABLISHED, then the peer's FIN at theirs(0), our ACK of it taken. */
+/**
+ * CLOSE-WAIT: ESTABLISHED, then the peer's FIN at theirs(0), our ACK of it taken (delayed, as a
+ * FIN's ACK in ESTABLISHED is).
+ */
 export function closeWait(params: TcpParams = defaultParams(), shift: i32 = -1,
                           localIss: u32 = LOCAL_ISS, remoteIss: u32 = REMOTE_ISS): TcpHarness {
   const h = established(params, shift, localIss, remoteIss);
   h.send(ACK | FIN, h.theirs(0), h.ours(0));
+  h.expectNothing();
+  h.advance(h.params.delayedAck);
   h.expectSegment(ACK, h.ours(0), h.theirs(1));
   expect<i32>(h.conn.state).toBe(TCP_STATE_CLOSE_WAIT);
   h.conn.takeEvents();

@@ -217,6 +217,7 @@ describe("tcp wrap: receiving across 2^32", () => {
     const h = wrapped();
     h.send(ACK | FIN | PSH, h.theirs(0), h.ours(0), 65535, 1100);
     expect<i32>(h.conn.state).toBe(TCP_STATE_CLOSE_WAIT);
+    h.advance(h.params.delayedAck);
     h.expectAck(h.ours(0), h.theirs(1101));
   });
 

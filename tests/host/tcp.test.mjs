@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Duplex } from 'node:stream';
-import { pair, run, once, sha256 } from './tcp-pair.mjs';
+import { pair, run, once, sha256, until, tcpRows } from './tcp-pair.mjs';
 
 test('connect, echo, end: events in Node order, data intact, both sides closed', async (t) => {
   const { clock, a, b, close } = await pair();
@@ -93,6 +93,36 @@ test('a short write after a full and a short segment does not wait out a delayed
   const tookMs = (arrivedAt - startedAt) / 1000;
   assert.ok(tookMs < DELAYED_ACK_MS, `both writes arrived after ${tookMs} virtual ms`);
   socket.destroy();
+});
+
+test('request, reply and close (the server ends after replying, the client on \'end\'): seven segments, the client\'s FIN carrying the ACK of the server\'s', async (t) => {
+  const { clock, a, b, close } = await pair();
+  t.after(close);
+  const server = b.net.createServer((peer) => peer.on('data', () => peer.end('reply')));
+  server.listen(80);
+  await run(clock, once(server, 'listening'));
+  const sentBefore = a.stats().tcpSegmentsSent + b.stats().tcpSegmentsSent;
+  const socket = a.net.connect(80, '10.0.0.2', () => socket.write('request'));
+  const got = [];
+  socket.on('data', (d) => got.push(d));
+  socket.on('end', () => socket.end());
+  await run(clock, once(socket, 'close'));
+  assert.equal(Buffer.concat(got).toString(), 'reply');
+  // SYN, SYN-ACK, ACK, request, reply+FIN, FIN-ACK, ACK: the ACK of a FIN that arrives in
+  // ESTABLISHED is delayed (as Linux's), so a client that closes on 'end' sends no separate ACK.
+  const sent = a.stats().tcpSegmentsSent + b.stats().tcpSegmentsSent - sentBefore;
+  assert.equal(sent, 7);
+  // A client that does not close on 'end' still acknowledges the FIN, after the delayed-ACK time.
+  const halfOpen = a.net.connect({ port: 80, host: '10.0.0.2', allowHalfOpen: true }, () => halfOpen.write('request'));
+  halfOpen.resume();
+  await run(clock, once(halfOpen, 'end'));
+  const ended = clock.now();
+  const serverSent = b.stats().tcpSegmentsSent;
+  await until(clock, () => tcpRows(b).every((r) => r.state !== 'FIN-WAIT-1'), 1_000);
+  const ackedMs = (clock.now() - ended) / 1000;
+  assert.ok(ackedMs > 0 && ackedMs <= 41, `the server's FIN acknowledged after ${ackedMs} virtual ms`);
+  assert.equal(b.stats().tcpSegmentsSent, serverSent, 'acknowledged without a retransmitted FIN');
+  halfOpen.destroy();
 });
 
 test('closing the stack under a server with open connections: each socket closes, then the server, once', async (t) => {

@@ -846,10 +846,20 @@ export class TcpConnection {
     this.duplicateAcksOwed = 0;
     this.rcvNxt = seqAdd(this.rcvNxt, 1);
     if (seqGt(this.rcvNxt, this.rcvAdvRight)) this.rcvAdvRight = this.rcvNxt;
-    this.ackOwed = true;
     this.events |= EVENT_PEER_CLOSED | EVENT_READABLE;
     const s = this.state;
-    if (s == TCP_STATE_SYN_RECEIVED || s == TCP_STATE_ESTABLISHED) {
+    if (s == TCP_STATE_ESTABLISHED) {
+      // The peer's FIN in ESTABLISHED: its ACK is delayed like a data segment's (as Linux, which
+      // enters its delayed-ACK "pingpong" mode in tcp_fin), so an application that closes on
+      // 'end' sends one FIN-ACK instead of an ACK and then a FIN: three segments close the
+      // connection, not four. Data still unacknowledged keeps whatever deadline it set.
+      this.state = TCP_STATE_CLOSE_WAIT;
+      if (this.ackDeadline == NO_DEADLINE) this.ackDeadline = instantAdd(now, this.params.delayedAck);
+      return;
+    }
+    // Every other state answers at once: a FIN in FIN-WAIT the peer's close is waiting on.
+    this.ackOwed = true;
+    if (s == TCP_STATE_SYN_RECEIVED) {
       this.state = TCP_STATE_CLOSE_WAIT;
     } else if (s == TCP_STATE_FIN_WAIT_1) {
       // Our FIN not yet acknowledged (or processAck would have moved us to FIN-WAIT-2).
