@@ -876,6 +876,27 @@ export class Server extends EventEmitter implements SocketOwner {
 }
 
 /**
+ * `stack.net.Socket` and `stack.net.Server`: constructors bound to one stack whose instances are
+ * plain Sockets and Servers, so the sockets of every stack in a process share one hidden class. A
+ * class extending Socket per stack gave each stack's sockets a map of their own: after a few stacks
+ * in one process the socket methods' field accesses turned megamorphic and a 1-byte echo became up
+ * to twice as slow (`--log-ic`: the #handle, #pending, #readWanted sites went polymorphic, then
+ * megamorphic). Like node:net's, they also work without `new`; a subclass (`class extends
+ * stack.net.Socket`) gets its own prototype through new.target.
+ */
+function boundConstructor<T extends object, A extends unknown[]>(
+  name: string, Base: new (...args: never[]) => T, bind: (...args: A) => unknown[],
+): new (...args: A) => T {
+  const Bound = function (this: unknown, ...args: A): T {
+    const target = new.target === undefined || new.target === Bound ? Base : new.target;
+    return Reflect.construct(Base, bind(...args), target) as T;
+  };
+  Object.defineProperty(Bound, 'prototype', { value: Base.prototype, writable: false });
+  Object.defineProperty(Bound, 'name', { value: name });
+  return Bound as unknown as new (...args: A) => T;
+}
+
+/**
  * `stack.net`: what node:net exports, for this stack, so it can stand in for node:net where a
  * library takes a `net`-like module or a `createConnection` function. Every function is bound:
  * `const { connect } = stack.net` works as `net.connect` does.
@@ -885,7 +906,7 @@ export class NetApi {
   readonly Socket: new (options?: SocketConstructorOpts) => Socket;
   /** node:net's old alias of Socket. */
   readonly Stream: new (options?: SocketConstructorOpts) => Socket;
-  readonly Server: new (options?: ServerOpts, connectionListener?: (socket: Socket) => void) => Server;
+  readonly Server: new (options?: ServerOpts | ((socket: Socket) => void), connectionListener?: (socket: Socket) => void) => Server;
   readonly #net: NetContext;
   #autoSelectFamily = true;
   #autoSelectFamilyAttemptTimeout = DEFAULT_AUTO_SELECT_FAMILY_ATTEMPT_TIMEOUT_MS;
@@ -894,13 +915,12 @@ export class NetApi {
   constructor(session: Session) {
     const net = new NetContext(session);
     this.#net = net;
-    this.Socket = class extends Socket {
-      constructor(options?: SocketConstructorOpts) { super(net, options); }
-    };
+    this.Socket = boundConstructor('Socket', Socket, (options?: SocketConstructorOpts) => [net, options]);
     this.Stream = this.Socket;
-    this.Server = class extends Server {
-      constructor(options?: ServerOpts, connectionListener?: (socket: Socket) => void) { super(net, options, connectionListener); }
-    };
+    // As node:net's Server: new Server(listener) or new Server(options, listener).
+    this.Server = boundConstructor('Server', Server,
+      (options?: ServerOpts | ((socket: Socket) => void), connectionListener?: (socket: Socket) => void) =>
+        typeof options === 'function' ? [net, {}, options] : [net, options, connectionListener]);
     for (const name of ['createServer', 'connect', 'createConnection', 'isIP', 'isIPv4', 'isIPv6',
       'getDefaultAutoSelectFamily', 'setDefaultAutoSelectFamily',
       'getDefaultAutoSelectFamilyAttemptTimeout', 'setDefaultAutoSelectFamilyAttemptTimeout'] as const) {

@@ -13,6 +13,8 @@ async function nodeBackend() {
     host: '127.0.0.1',
     createServer: (...args) => net.createServer(...args),
     connect: (...args) => net.connect(...args),
+    Socket: net.Socket,
+    Server: net.Server,
     close() {},
   };
 }
@@ -27,6 +29,8 @@ async function wasmnetBackend() {
     host: '10.0.0.2',
     createServer: (...args) => b.net.createServer(...args),
     connect: (...args) => a.net.connect(...args),
+    Socket: a.net.Socket,
+    Server: b.net.Server,
     close() { a.close(); b.close(); link.close(); },
   };
 }
@@ -355,6 +359,29 @@ const CASES = {
     server.close();
     return [lookups, coalesce(log)];
   },
+  async 'the Socket and Server constructors: with and without new, subclassed, instanceof, connected by hand'(be) {
+    class Greeting extends be.Socket {
+      greet() { return 'hi'; }
+    }
+    const greeting = new Greeting();
+    const called = be.Socket();
+    const record = [
+      be.Socket.name, be.Server.name,
+      new be.Socket() instanceof be.Socket, called instanceof be.Socket,
+      greeting instanceof be.Socket, greeting instanceof Greeting, greeting.greet(),
+    ];
+    called.destroy();
+    greeting.destroy();
+    const server = new be.Server((s) => s.end('pong'));
+    record.push(server instanceof be.Server);
+    const port = await listening(server);
+    const c = new be.Socket();
+    const log = recorder(c, ['connect', 'data', 'end', 'close']);
+    c.connect(port, be.host);
+    await closed(c);
+    server.close();
+    return [...record, coalesce(log)];
+  },
 };
 
 const EXPECTED = {
@@ -384,6 +411,8 @@ const EXPECTED = {
   'maxConnections: a connection past it is closed and the server emits drop': [['end', 'close:false'], true, true, 'IPv4', undefined],
   'a host name goes through the lookup option, with a lookup event; an IP literal has none':
     [[[null, true, 4, 'service.test']], ['connect', 'data:named', 'close:false']],
+  'the Socket and Server constructors: with and without new, subclassed, instanceof, connected by hand':
+    ['Socket', 'Server', true, true, true, true, 'hi', true, ['connect', 'data:pong', 'end', 'close:false']],
 };
 
 for (const [name, run] of Object.entries(CASES)) {
@@ -398,3 +427,31 @@ for (const [name, run] of Object.entries(CASES)) {
     assert.deepEqual(results.wasmnet, results['node:net'], 'wasmnet behaves as node:net');
   });
 }
+
+test('the sockets of every stack, connected or accepted, share one hidden class', async () => {
+  // A class extending Socket per stack gave each stack's sockets their own map, and after a few
+  // stacks in one process the socket methods' field accesses went megamorphic (a 1-byte echo up to
+  // twice as slow). %HaveSameMap needs --allow-natives-syntax: a child process checks it.
+  const script = `
+    import { Stack, MemoryLink } from 'wasmnet';
+    const stacks = [];
+    for (let i = 1; i <= 3; i++) stacks.push(await Stack.create({ ipv4: '10.0.0.' + i + '/24', seed: i }));
+    const link = MemoryLink.connect(stacks[0], stacks[1]);
+    const accepted = new Promise((resolve) => stacks[1].net.createServer(resolve).listen(80));
+    const client = stacks[0].net.connect(80, '10.0.0.2');
+    const peer = await accepted;
+    const others = [new stacks[1].net.Socket(), stacks[2].net.Socket(), stacks[2].net.connect(81, '10.0.0.9')];
+    const servers = stacks.map((s) => s.net.createServer());
+    console.log(JSON.stringify([
+      %HaveSameMap(client, peer), ...others.map((s) => %HaveSameMap(client, s)),
+      %HaveSameMap(servers[0], servers[1]), %HaveSameMap(servers[0], new stacks[2].net.Server()),
+    ]));
+    for (const s of [client, peer, ...others]) s.destroy();
+    link.close();
+    for (const s of stacks) s.close();
+  `;
+  const { execFileSync } = await import('node:child_process');
+  const out = execFileSync(process.execPath, ['--allow-natives-syntax', '--input-type=module', '-e', script],
+    { cwd: new URL('../..', import.meta.url), encoding: 'utf8' });
+  assert.deepEqual(JSON.parse(out.trim().split('\n').pop()), [true, true, true, true, true, true]);
+});
