@@ -197,18 +197,29 @@ export class NetContext {
 const isConnected = (state: number): boolean =>
   state !== layout.TCP_STATE_SYN_SENT && state !== layout.TCP_STATE_SYN_RECEIVED && state !== layout.TCP_STATE_CLOSED;
 
+/** Indices into a Socket's numbers (see Socket#numbers). */
+const BYTES_READ = 0;
+const BYTES_COMMITTED = 1;
+const LOCAL_ADDRESS = 2;
+const REMOTE_ADDRESS = 3;
+const SOCKET_NUMBERS = 4;
+
 export class Socket extends Duplex implements SocketOwner {
-  /** Bytes received and handed to the stream. */
-  bytesRead = 0;
   connecting = false;
+  /**
+   * The socket's numbers that can leave V8's small-integer range (2^31 on 64-bit Node: byte counts
+   * past 2 GiB, IPv4 addresses from 128.0.0.0 such as 192.168.x.x), in a Float64Array rather than
+   * fields. A field that starts as a small integer changes representation with its first such
+   * value, which gives sockets a new hidden class and deprecates the old one under every inline
+   * cache of the socket methods.
+   */
+  readonly #numbers = new Float64Array(SOCKET_NUMBERS);
   /**
    * The endpoints as the core gave them once the connection existed (0 before); their text is
    * made on first use, as few owners ever ask.
    */
   #endpointsKnown = false;
-  #localAddress = 0;
   #localPort = 0;
-  #remoteAddress = 0;
   #remotePort = 0;
   #localText: string | undefined;
   #remoteText: string | undefined;
@@ -220,7 +231,6 @@ export class Socket extends Duplex implements SocketOwner {
   timeout: number | undefined;
   readonly #net: NetContext;
   #handle = 0;
-  #committed = 0;
   #readWanted = false;
   #pending: { chunk: Uint8Array; offset: number; callback: Callback } | null = null;
   #reset = false;
@@ -376,9 +386,9 @@ export class Socket extends Duplex implements SocketOwner {
     const v = session.resultView();
     // Anything else there (it never is): ask.
     if (v.getInt32(layout.INFO_HANDLE, true) !== this.#handle && session.tcpDescribe(this.#handle) < 0) return;
-    this.#localAddress = v.getUint32(layout.INFO_LOCAL_ADDRESS, true);
+    this.#numbers[LOCAL_ADDRESS] = v.getUint32(layout.INFO_LOCAL_ADDRESS, true);
     this.#localPort = v.getUint32(layout.INFO_LOCAL_PORT, true);
-    this.#remoteAddress = v.getUint32(layout.INFO_REMOTE_ADDRESS, true);
+    this.#numbers[REMOTE_ADDRESS] = v.getUint32(layout.INFO_REMOTE_ADDRESS, true);
     this.#remotePort = v.getUint32(layout.INFO_REMOTE_PORT, true);
     this.#endpointsKnown = true;
   }
@@ -386,7 +396,7 @@ export class Socket extends Duplex implements SocketOwner {
   /** The peer's address; kept after close, as Node keeps the peer it learned. */
   get remoteAddress(): string | undefined {
     if (!this.#endpointsKnown) return undefined;
-    return (this.#remoteText ??= formatIpv4(this.#remoteAddress));
+    return (this.#remoteText ??= formatIpv4(this.#numbers[REMOTE_ADDRESS]));
   }
 
   get remotePort(): number | undefined {
@@ -473,7 +483,7 @@ export class Socket extends Duplex implements SocketOwner {
         const chunk = session.copyOut(ptr, n);
         session.tcpReadConsume(handle, n);
         consumed = true;
-        this.bytesRead += n;
+        this.#numbers[BYTES_READ] += n;
         this.#touch();
         if (!this.push(chunk)) this.#readWanted = false;
         if (drained) break;
@@ -523,7 +533,7 @@ export class Socket extends Duplex implements SocketOwner {
       copyRange(p.chunk, p.offset, memory, ptr, take);
       session.tcpWriteCommit(handle, take);
       p.offset += take;
-      this.#committed += take;
+      this.#numbers[BYTES_COMMITTED] += take;
       wrote = true;
     }
     if (wrote) {
@@ -657,7 +667,7 @@ export class Socket extends Duplex implements SocketOwner {
   }
 
   #localAddressText(): string {
-    return (this.#localText ??= formatIpv4(this.#localAddress));
+    return (this.#localText ??= formatIpv4(this.#numbers[LOCAL_ADDRESS]));
   }
 
   /** Ends the writable side, then destroys once it has finished (Node's destroySoon). */
@@ -675,7 +685,12 @@ export class Socket extends Duplex implements SocketOwner {
 
   get bytesWritten(): number {
     const pending = this.#pending ? this.#pending.chunk.length - this.#pending.offset : 0;
-    return this.#committed + pending + this.writableLength;
+    return this.#numbers[BYTES_COMMITTED] + pending + this.writableLength;
+  }
+
+  /** Bytes received and handed to the stream. */
+  get bytesRead(): number {
+    return this.#numbers[BYTES_READ];
   }
 
   get pending(): boolean {
