@@ -83,6 +83,11 @@ export interface MemoryLinkOptions extends LinkImpairments {
   bToA?: LinkImpairments;
 }
 
+/** Indices into a direction's byteCounts. */
+const BYTES_SENT = 0;
+const BYTES_DELIVERED = 1;
+const BYTE_COUNTS = 2;
+
 export interface LinkDirectionStats {
   /** Frames the sender handed to the link. */
   sent: number;
@@ -212,11 +217,17 @@ class Direction implements TurnTask {
   private readonly onHeldTimer = (): void => { this.heldTimer = undefined; this.heldDue = true; this.pump(); };
   private timer: TimerHandle | undefined;
   private heldTimer: TimerHandle | undefined;
-  readonly stats: LinkDirectionStats = {
-    sent: 0, bytesSent: 0, delivered: 0, bytesDelivered: 0,
+  readonly stats: Omit<LinkDirectionStats, 'bytesSent' | 'bytesDelivered'> = {
+    sent: 0, delivered: 0,
     dropped: { loss: 0, mtu: 0, queue: 0, closed: 0 },
     duplicated: 0, corrupted: 0, reordered: 0, inFlight: 0,
   };
+  /**
+   * bytesSent and bytesDelivered, which pass 2^31 (V8's small-integer range in 64-bit Node) after
+   * 2 GiB: in a Float64Array, since a field of `stats` changing from small integer to double
+   * mid-transfer replaced the object's hidden class and deoptimized the frame path (ringToRing).
+   */
+  private readonly byteCounts = new Float64Array(BYTE_COUNTS);
 
   constructor(private readonly clock: Clock, from: LinkEndpoint, private readonly to: LinkEndpoint, settings: Settings, seed: number | bigint, index: number) {
     this.settings = settings;
@@ -294,7 +305,7 @@ class Direction implements TurnTask {
       for (let length = src.takeTx(false); length >= 0; length = src.takeTx(false)) {
         src.completeTx();
         this.stats.sent++;
-        this.stats.bytesSent += length;
+        this.byteCounts[BYTES_SENT] += length;
         this.stats.dropped.closed++;
         n++;
       }
@@ -364,7 +375,7 @@ class Direction implements TurnTask {
       moved++;
       used++;
       stats.sent++;
-      stats.bytesSent += length;
+      this.byteCounts[BYTES_SENT] += length;
       if (dstClosed) { stats.dropped.closed++; src.completeTx(); continue; }
       // A large segment stands for segments of txHeadersLen + txSegmentSize bytes: those meet the MTU.
       const segmentSize = src.txSegmentSize;
@@ -377,7 +388,7 @@ class Direction implements TurnTask {
           src.completeTx();
           continue;
         }
-        stats.bytesDelivered += gro.close(dst, trusted);
+        this.byteCounts[BYTES_DELIVERED] += gro.close(dst, trusted);
         stats.delivered++;
         delivered++;
       }
@@ -393,14 +404,14 @@ class Direction implements TurnTask {
         } else {
           dst.completeRx(length, trusted, segmentSize, src.txHeadersLen);
           stats.delivered++;
-          stats.bytesDelivered += length;
+          this.byteCounts[BYTES_DELIVERED] += length;
           delivered++;
         }
       }
       src.completeTx();
     }
     if (gro.open) {
-      stats.bytesDelivered += gro.close(dst, trusted);
+      this.byteCounts[BYTES_DELIVERED] += gro.close(dst, trusted);
       stats.delivered++;
       delivered++;
     }
@@ -432,7 +443,7 @@ class Direction implements TurnTask {
     const s = this.settings;
     const stats = this.stats;
     stats.sent++;
-    stats.bytesSent += length;
+    this.byteCounts[BYTES_SENT] += length;
     if (this.closed) { stats.dropped.closed++; return NOT_QUEUED; }
     if (length > s.mtu + ETHERNET_HEADER_BYTES) { stats.dropped.mtu++; return NOT_QUEUED; }
     // The link holds at most queueFrames frames, like a router's bounded buffer.
@@ -605,7 +616,7 @@ class Direction implements TurnTask {
     }
     this.release(slab, slot);
     stats.delivered++;
-    stats.bytesDelivered += length;
+    this.byteCounts[BYTES_DELIVERED] += length;
     if (frame) {
       try {
         this.to.receive(frame, trusted);
@@ -623,7 +634,11 @@ class Direction implements TurnTask {
   }
 
   snapshot(): LinkDirectionStats {
-    return { ...this.stats, dropped: { ...this.stats.dropped } };
+    const { sent, delivered, ...rest } = this.stats;
+    return {
+      sent, bytesSent: this.byteCounts[BYTES_SENT], delivered, bytesDelivered: this.byteCounts[BYTES_DELIVERED],
+      ...rest, dropped: { ...this.stats.dropped },
+    };
   }
 }
 

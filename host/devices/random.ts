@@ -44,10 +44,16 @@ export class Random {
     let out: number;
     [state, out] = splitmix32(state ^ Math.imul(hi, 0x27d4eb2d));
     state = (state ^ out ^ Math.imul(stream | 0, 0x165667b1) ^ (Math.floor(stream / TWO_POW_32) | 0)) | 0;
-    [state, this.s0] = splitmix32(state);
-    [state, this.s1] = splitmix32(state);
-    [state, this.s2] = splitmix32(state);
-    [state, this.s3] = splitmix32(state);
+    // The state words are kept as signed 32-bit values (what the xorshift steps produce), so the
+    // fields stay small integers in V8 instead of turning into doubles for outputs past 2^31.
+    [state, out] = splitmix32(state);
+    this.s0 = out | 0;
+    [state, out] = splitmix32(state);
+    this.s1 = out | 0;
+    [state, out] = splitmix32(state);
+    this.s2 = out | 0;
+    [state, out] = splitmix32(state);
+    this.s3 = out | 0;
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
   }
 
