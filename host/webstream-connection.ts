@@ -66,6 +66,11 @@ const resetReason = (reason: unknown, otherwise: string): Error =>
 /** The queuing strategy's size of a chunk: its bytes (a chunk that is none is refused by write). */
 const chunkBytes = (chunk: unknown): number => bytesOf(chunk)?.byteLength ?? 0;
 
+/** Indices into a TcpConnection's byte counts. */
+const BYTES_READ = 0;
+const BYTES_WRITTEN = 1;
+const BYTE_COUNTS = 2;
+
 export class TcpConnection implements SocketOwner {
   /** The bytes the peer sends, as a byte stream (BYOB readers supported). */
   readonly readable: ReadableStream<Uint8Array>;
@@ -75,10 +80,12 @@ export class TcpConnection implements SocketOwner {
   remotePort = 0;
   localAddress = '';
   localPort = 0;
-  /** Bytes handed to readers so far. */
-  bytesRead = 0;
-  /** Bytes accepted into the send ring so far. */
-  bytesWritten = 0;
+  /**
+   * bytesRead and bytesWritten, in a Float64Array rather than fields: past 2 GiB a count leaves
+   * V8's small-integer range, and a field changing representation would give every later
+   * connection a new hidden class (as net.ts's Socket#numbers).
+   */
+  readonly #byteCounts = new Float64Array(BYTE_COUNTS);
   /**
    * Settles once the connection is released: fulfils after a clean end (both directions done,
    * close(), cancel or abort), rejects with the error when it failed (reset by the peer, timed
@@ -125,6 +132,16 @@ export class TcpConnection implements SocketOwner {
     this.#learnEndpoints();
     this.#hold();
     this.#session.register(this.#handle, this);
+  }
+
+  /** Bytes handed to readers so far. */
+  get bytesRead(): number {
+    return this.#byteCounts[BYTES_READ];
+  }
+
+  /** Bytes accepted into the send ring so far. */
+  get bytesWritten(): number {
+    return this.#byteCounts[BYTES_WRITTEN];
   }
 
   get #session(): Session {
@@ -243,7 +260,7 @@ export class TcpConnection implements SocketOwner {
         session.tcpReadConsume(handle, n);
         controller.enqueue(chunk);
       }
-      this.bytesRead += taken;
+      this.#byteCounts[BYTES_READ] += taken;
       // Reading opened the window: the update goes out with the next poll.
       session.afterSend();
     } else if (n === 0) {
@@ -304,7 +321,7 @@ export class TcpConnection implements SocketOwner {
       session.memoryBytes.set(p.bytes.subarray(p.offset, p.offset + take), ptr);
       session.tcpWriteCommit(handle, take);
       p.offset += take;
-      this.bytesWritten += take;
+      this.#byteCounts[BYTES_WRITTEN] += take;
       wrote = true;
     }
     if (wrote) session.afterSend();

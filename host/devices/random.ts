@@ -10,7 +10,9 @@ function splitmix32(state: number): [next: number, output: number] {
   z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
   z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
   z ^= z >>> 16;
-  return [next, z >>> 0];
+  // Signed, as the xorshift steps leave the state words: the fields they seed stay small integers
+  // in V8 (an unsigned word past 2^31 would be a double and change the fields' representation).
+  return [next, z | 0];
 }
 
 const rotl = (x: number, k: number): number => (x << k) | (x >>> (32 - k));
@@ -44,16 +46,10 @@ export class Random {
     let out: number;
     [state, out] = splitmix32(state ^ Math.imul(hi, 0x27d4eb2d));
     state = (state ^ out ^ Math.imul(stream | 0, 0x165667b1) ^ (Math.floor(stream / TWO_POW_32) | 0)) | 0;
-    // The state words are kept as signed 32-bit values (what the xorshift steps produce), so the
-    // fields stay small integers in V8 instead of turning into doubles for outputs past 2^31.
-    [state, out] = splitmix32(state);
-    this.s0 = out | 0;
-    [state, out] = splitmix32(state);
-    this.s1 = out | 0;
-    [state, out] = splitmix32(state);
-    this.s2 = out | 0;
-    [state, out] = splitmix32(state);
-    this.s3 = out | 0;
+    [state, this.s0] = splitmix32(state);
+    [state, this.s1] = splitmix32(state);
+    [state, this.s2] = splitmix32(state);
+    [state, this.s3] = splitmix32(state);
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
   }
 
