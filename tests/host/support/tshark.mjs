@@ -42,17 +42,25 @@ const GUESSING_TABLES = new Set(['tcp', 'udp']);
 let disabledGuessers;
 
 /**
+ * Every TCP and UDP port decoded as plain data: a port-based dissector (IRC on 6660-6669, say)
+ * takes a random payload to or from its port for its own and calls it malformed.
+ */
+const PAYLOAD_AS_DATA = ['-d', 'tcp.port==1-65535,data', '-d', 'udp.port==1-65535,data'];
+
+/**
  * Arguments that turn off every protocol with a heuristic dissector over TCP or UDP (HTTP and
- * Thrift among them). The tests carry random payloads, and a protocol that takes one for its own
- * (Thrift, say) reports the rest of the bytes as a malformed message: a finding about the guess,
- * not about our frames. The payload is then plain data, checked only as TCP or UDP.
+ * Thrift among them) and decode every port's payload as data. The tests carry random payloads,
+ * and a protocol that takes one for its own (Thrift by guess, IRC by port) reports the rest of the
+ * bytes as a malformed message: a finding about the guess, not about our frames. The payload is
+ * then plain data, checked only as TCP or UDP.
  */
 export function guessersOff() {
   disabledGuessers ??= tshark(['-G', 'heuristic-decodes']).then((out) => [...new Set(out.split('\n')
     .map((line) => line.split('\t'))
     .filter(([table, name]) => GUESSING_TABLES.has(table) && name)
     .map(([, name]) => name))]
-    .flatMap((name) => ['--disable-protocol', name]));
+    .flatMap((name) => ['--disable-protocol', name])
+    .concat(PAYLOAD_AS_DATA));
   return disabledGuessers;
 }
 
